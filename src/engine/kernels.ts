@@ -1,0 +1,78 @@
+// The wasm kernels as the TypeScript side sees them. Every pointer is a byte offset into the one
+// linear memory; f32 tensors are 16-byte aligned; sizes are element counts. No kernel allocates.
+// Layouts: activations NHWC ([batch, height, width, channels]); dense weights [in, out] and conv
+// weights [kernelH, kernelW, inChannels, outChannels], as Keras stores them.
+export type Ptr = number;
+
+export interface Kernels {
+  /** 1 when this module was compiled with relaxed-SIMD FMA. */
+  usesFma(): number;
+
+  // ---- GEMM (assembly/gemm.ts). Row-major, with leading dimensions (elements between rows).
+  // accumulate = 0 overwrites C, 1 adds into C. `pack` is scratch of gemmPackFloats(k, n) floats.
+  /** C[m×n] (+)= A[m×k] · B[k×n] */
+  gemmNN(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, lda: number, ldb: number, ldc: number, accumulate: number, pack: Ptr): void;
+  /** C[m×n] (+)= A[m×k] · B[n×k]ᵀ */
+  gemmNT(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, lda: number, ldb: number, ldc: number, accumulate: number, pack: Ptr): void;
+  /** C[m×n] (+)= A[k×m]ᵀ · B[k×n] */
+  gemmTN(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, lda: number, ldb: number, ldc: number, accumulate: number, pack: Ptr): void;
+  /** Floats of scratch the GEMMs need for a k×n right-hand side. */
+  gemmPackFloats(k: number, n: number): number;
+
+  // ---- Convolution, valid padding, stride 1, square kernel (assembly/conv.ts).
+  /** cols[batch·oh·ow, kernel·kernel·channels] from input[batch, height, width, channels]; rows ordered (ky, kx, c). */
+  im2col(input: Ptr, cols: Ptr, batch: number, height: number, width: number, channels: number, kernel: number): void;
+  /** dinput += the scatter of dcols back onto the image (the adjoint of im2col). */
+  col2imAdd(dcols: Ptr, dinput: Ptr, batch: number, height: number, width: number, channels: number, kernel: number): void;
+  /** output[batch, oh, ow, outC] = im2col(input) · weights (no bias; cols is kept for the weight gradient). */
+  conv2dForward(input: Ptr, weights: Ptr, output: Ptr, cols: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void;
+  /** dweights += colsᵀ · doutput, with cols as left by conv2dForward. */
+  conv2dBackwardWeights(cols: Ptr, doutput: Ptr, dweights: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void;
+  /** dinput += col2im(doutput · weightsᵀ); dcols is scratch the size of cols. */
+  conv2dBackwardInput(doutput: Ptr, weights: Ptr, dcols: Ptr, dinput: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void;
+
+  // ---- Max pooling 2x2, stride 2, floor (assembly/pool.ts). argmax: i32 index into input, per output element.
+  maxPool2x2Forward(input: Ptr, output: Ptr, argmax: Ptr, batch: number, height: number, width: number, channels: number): void;
+  /** dinput[argmax[i]] += doutput[i] for i < count. */
+  maxPool2x2Backward(doutput: Ptr, argmax: Ptr, dinput: Ptr, count: number): void;
+
+  // ---- Bias and activation (assembly/activation.ts). x is rows×cols, bias has cols entries.
+  /** x = max(x + bias, 0), in place. */
+  biasReluForward(x: Ptr, bias: Ptr, rows: number, cols: number): void;
+  /** x = x + bias, in place. */
+  biasForward(x: Ptr, bias: Ptr, rows: number, cols: number): void;
+  /** dy = y > 0 ? dy : 0, in place; y is the ReLU's output. */
+  reluBackward(y: Ptr, dy: Ptr, count: number): void;
+  /** dbias += column sums of dy. */
+  biasBackward(dy: Ptr, dbias: Ptr, rows: number, cols: number): void;
+
+  // ---- Softmax + cross-entropy (assembly/loss.ts). labels: i32 per row.
+  /** probs = softmax(logits) row-wise (max-subtracted); returns the summed loss -Σ log p[label]. */
+  softmaxCrossEntropyForward(logits: Ptr, labels: Ptr, probs: Ptr, rows: number, classes: number): number;
+  /** dlogits = (probs - onehot(labels)) * scale (overwrites). */
+  softmaxCrossEntropyBackward(probs: Ptr, labels: Ptr, dlogits: Ptr, rows: number, classes: number, scale: number): void;
+  /** Number of rows whose largest logit/prob is at the label's column. */
+  countCorrect(scores: Ptr, labels: Ptr, rows: number, classes: number): number;
+
+  // ---- Random numbers and dropout (assembly/random.ts, assembly/dropout.ts).
+  /** Seeds the 16-byte xoshiro128** state at `state` from a 32-bit seed. */
+  rngSeed(state: Ptr, seed: number): void;
+  /** Inverted dropout: mask[i] = 0 with probability rate, else 1/(1-rate); x *= mask. */
+  dropoutForward(x: Ptr, mask: Ptr, count: number, rate: number, state: Ptr): void;
+  /** dy *= mask. */
+  dropoutBackward(dy: Ptr, mask: Ptr, count: number): void;
+
+  // ---- Adam (assembly/adam.ts), Keras form: m += (g-m)(1-β1); v += (g²-v)(1-β2); p -= alpha·m/(√v+ε).
+  /** alpha = lr·√(1-β2^t)/(1-β1^t), computed by the caller. */
+  adamUpdate(params: Ptr, grads: Ptr, m: Ptr, v: Ptr, count: number, alpha: number, beta1: number, beta2: number, epsilon: number): void;
+
+  // ---- Batches (assembly/batch.ts).
+  /** out[i, :] = images[indices[i], :] * scale, as f32; images are u8, pixels per image each. */
+  gatherImages(images: Ptr, indices: Ptr, out: Ptr, count: number, pixels: number, scale: number): void;
+  /** out[i] = labels[indices[i]] as i32; labels are u8. */
+  gatherLabels(labels: Ptr, indices: Ptr, out: Ptr, count: number): void;
+
+  // ---- Memory helpers.
+  /** Sets count f32 at ptr to zero. */
+  zeroF32(ptr: Ptr, count: number): void;
+}
