@@ -1,0 +1,49 @@
+// What a training run produces: the CLI prints it, `--json` emits it, the study collects it,
+// and the report draws it.
+
+export interface EpochRecord {
+  epoch: number; // 1-based
+  trainLoss: number;
+  trainAccuracy: number; // 0..1
+  valLoss: number | null; // null without a validation split
+  valAccuracy: number | null;
+  seconds: number;
+}
+
+export interface Misclassification {
+  trueClass: number;
+  predictedClass: number;
+  trueName: string;
+  predictedName: string;
+  count: number;
+}
+
+export interface MisclassifiedExample {
+  index: number; // into the test set
+  trueClass: number;
+  predictedClass: number;
+  confidence: number; // probability of the predicted class
+  pixels: number[]; // 28*28 bytes, row-major
+}
+
+export interface RunResult {
+  model: string;
+  dataset: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  threads: number;
+  fma: boolean;
+  trainSamples: number;
+  validationSamples: number;
+  classNames: string[];
+  history: EpochRecord[];
+  trainSeconds: number;
+  testAccuracy: number; // 0..1
+  testLoss: number;
+  confusionMatrix: number[][]; // [true][predicted]
+  perClassAccuracy: number[];
+  topMisclassifications: Misclassification[];
+  misclassifiedExamples: MisclassifiedExample[];
+}
