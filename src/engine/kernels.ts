@@ -18,6 +18,8 @@ export interface Kernels {
   gemmTN(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, lda: number, ldb: number, ldc: number, accumulate: number, pack: Ptr): void;
   /** Floats of scratch the GEMMs need for a k×n right-hand side. */
   gemmPackFloats(k: number, n: number): number;
+  /** Benchmark helper: `iterations` rounds of 12 register-held f32x4 multiply-adds (96 flops each). */
+  peakMaddLoop?(iterations: number): number;
 
   // ---- Convolution, valid padding, stride 1, square kernel (assembly/conv.ts).
   /** cols[batch·oh·ow, kernel·kernel·channels] from input[batch, height, width, channels]; rows ordered (ky, kx, c). */
