@@ -1,0 +1,36 @@
+// Flags and steps that train, study and bench share.
+import { Engine } from '../engine/engine.js';
+import type { FmaChoice } from '../engine/wasm.js';
+import { choiceFlag, type Options } from './args.js';
+import { loadDataset, type Dataset } from '../data/resolve.js';
+
+export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
+export const FMA_CHOICES = ['auto', 'on', 'off'] as const;
+
+export const commonOptions: Options = {
+  'data-dir': { type: 'string' },
+  fma: { type: 'string' },
+  json: { type: 'boolean' },
+};
+
+export function createEngine(fma: string | undefined): Promise<Engine> {
+  return Engine.create({ fma: choiceFlag(fma, 'fma', FMA_CHOICES, 'auto') as FmaChoice });
+}
+
+/** Datasets load once per process even when several runs use them. */
+const loaded = new Map<string, Promise<Dataset>>();
+
+export function getDataset(name: string, dataDir: string | undefined): Promise<Dataset> {
+  const key = `${name}\0${dataDir ?? ''}`;
+  let dataset = loaded.get(key);
+  if (!dataset) {
+    dataset = loadDataset(name, { dataDir });
+    loaded.set(key, dataset);
+  }
+  return dataset;
+}
+
+/** Writes one JSON object as a line on stdout. */
+export function emitJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}

@@ -1,0 +1,48 @@
+// The simdnet command: dispatches to one file per command and turns every user-facing error
+// into one line and a non-zero exit code.
+import { SimdnetError } from '../engine/errors.js';
+import { runTrain } from './train.js';
+import { runStudy } from './study.js';
+
+const usage = `simdnet: train CNNs and MLPs on MNIST and Fashion-MNIST with WebAssembly SIMD
+
+Usage: simdnet <command> [options]
+
+Commands:
+  train    train one model on one dataset and evaluate it on the test set
+  study    train every model on every dataset and compare them
+
+Run simdnet <command> --help for a command's options.`;
+
+const commands: Record<string, (argv: string[]) => Promise<void>> = {
+  train: runTrain,
+  study: runStudy,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(usage);
+    return 0;
+  }
+  const run = commands[command];
+  if (!run) throw new SimdnetError(`unknown command '${command}': expected one of ${Object.keys(commands).join(', ')}`);
+  await run(rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof SimdnetError) {
+      process.stderr.write(`simdnet: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`simdnet: internal error: ${message}${process.env.SIMDNET_DEBUG ? '\n' + (error as Error).stack : ' (set SIMDNET_DEBUG=1 for details)'}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,61 @@
+// simdnet train: one model on one dataset, per-epoch metrics, then the test set.
+import { choiceFlag, floatFlag, intFlag, parseFlags } from './args.js';
+import { DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
+import { MODEL_NAMES, modelSpec } from '../nn/models.js';
+import { train } from '../train/trainer.js';
+import { createEpochProgress } from './progress.js';
+import { epochLine, resultSummary } from './format.js';
+
+export const trainHelp = `Usage: simdnet train --model <${MODEL_NAMES.join('|')}> --dataset <${DATASET_NAMES.join('|')}> [options]
+
+Options:
+  --epochs N              epochs to train (default 10)
+  --batch-size N          mini-batch size (default 64)
+  --lr X                  Adam learning rate (default: the model's, 0.001 or 0.0001 for the tuned ones)
+  --seed N                seed for initialisation, shuffling and dropout (default 0)
+  --validation-split F    fraction held out from the end of the training set (default 0.1)
+  --limit N               train on the first N training images only
+  --data-dir DIR          folder holding mnist/ and fashion-mnist/ (default: $SIMDNET_DATA, the cache, Debian's, then download)
+  --fma auto|on|off       relaxed-SIMD fused multiply-add build (default auto: where the runtime supports it)
+  --json                  print one JSON object per line (epochs, then the result)`;
+
+export async function runTrain(argv: string[]): Promise<void> {
+  const { values } = parseFlags('train', argv, {
+    ...commonOptions,
+    model: { type: 'string' },
+    dataset: { type: 'string' },
+    epochs: { type: 'string' },
+    'batch-size': { type: 'string' },
+    lr: { type: 'string' },
+    seed: { type: 'string' },
+    'validation-split': { type: 'string' },
+    limit: { type: 'string' },
+  });
+  if (values.help) return void console.log(trainHelp);
+  const spec = modelSpec(choiceFlag(values.model as string | undefined, 'model', MODEL_NAMES));
+  const datasetName = choiceFlag(values.dataset as string | undefined, 'dataset', DATASET_NAMES);
+  const options = {
+    epochs: intFlag(values.epochs as string | undefined, 'epochs', 10),
+    batchSize: intFlag(values['batch-size'] as string | undefined, 'batch-size', 64),
+    learningRate: floatFlag(values.lr as string | undefined, 'lr', spec.learningRate, (x) => x > 0, 'a positive number'),
+    seed: intFlag(values.seed as string | undefined, 'seed', 0, 0),
+    validationSplit: floatFlag(values['validation-split'] as string | undefined, 'validation-split', 0.1, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)'),
+    limit: values.limit === undefined ? undefined : intFlag(values.limit as string, 'limit', 0),
+  };
+  const json = Boolean(values.json);
+  const engine = await createEngine(values.fma as string | undefined);
+  const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
+  if (!json) console.log(`training ${spec.name} on ${dataset.displayName} (${engine.variant.fma ? 'FMA' : 'SIMD'} kernels, data from ${dataset.source.dir})`);
+  const progress = createEpochProgress(spec.name, json ? 'off' : 'auto');
+  const result = train(engine, spec, dataset, {
+    ...options,
+    onBatch: (p) => progress.update(p),
+    onEpoch: (record) => {
+      progress.stop();
+      if (json) emitJson({ type: 'epoch', model: spec.name, dataset: datasetName, ...record });
+      else console.log(epochLine(record, options.epochs));
+    },
+  });
+  if (json) emitJson({ type: 'result', ...result });
+  else console.log('\n' + resultSummary(result));
+}

@@ -1,0 +1,56 @@
+// MaxPooling2D 2x2, stride 2, 'valid' (odd sizes floor, as Keras). The argmax of each window is
+// saved in forward so backward is a scatter.
+import type { Engine } from '../../engine/engine.js';
+import type { Kernels, Ptr } from '../../engine/kernels.js';
+import type { LayerSpec, Shape } from '../spec.js';
+import { shapeSize } from '../spec.js';
+import type { Layer, Wiring } from './layer.js';
+import { SimdnetError } from '../../engine/errors.js';
+
+type MaxPoolSpec = Extract<LayerSpec, { type: 'maxPooling2d' }>;
+
+export class MaxPool2D implements Layer {
+  readonly outputShape: Shape;
+  readonly paramCount = 0;
+  readonly inPlace = false;
+  private argmax: Ptr = 0;
+  private wiring!: Wiring;
+
+  constructor(
+    readonly spec: MaxPoolSpec,
+    readonly inputShape: Shape,
+    private readonly k: Kernels,
+  ) {
+    if (spec.poolSize !== 2) throw new SimdnetError(`maxPooling2d supports poolSize 2 only, got ${spec.poolSize}`);
+    if (inputShape.length !== 3 || inputShape[0] < 2 || inputShape[1] < 2) {
+      throw new SimdnetError(`maxPooling2d needs a [height, width, channels] input of at least 2x2, got [${inputShape}]`);
+    }
+    const [h, w, c] = inputShape;
+    this.outputShape = [Math.floor(h / 2), Math.floor(w / 2), c];
+  }
+
+  scratchFloats(): [number, number] {
+    return [0, 0];
+  }
+
+  bindParams(): void {}
+
+  initParams(): void {}
+
+  allocate(engine: Engine, maxBatch: number, wiring: Wiring): void {
+    this.wiring = wiring;
+    this.argmax = engine.reserve(maxBatch * shapeSize(this.outputShape) * 4, 'max-pool argmax');
+  }
+
+  forward(batch: number): void {
+    const [h, w, c] = this.inputShape;
+    this.k.maxPool2x2Forward(this.wiring.input, this.wiring.output, this.argmax, batch, h, w, c);
+  }
+
+  backward(batch: number): void {
+    const { dInput, dOutput } = this.wiring;
+    if (!dInput) return;
+    this.k.zeroF32(dInput, batch * shapeSize(this.inputShape));
+    this.k.maxPool2x2Backward(dOutput, this.argmax, dInput, batch * shapeSize(this.outputShape));
+  }
+}

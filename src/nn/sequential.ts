@@ -1,0 +1,182 @@
+// A fixed stack of layers over one memory plan. Parameters, their gradients and Adam's two
+// moments each sit in one contiguous block (so zeroing and the update are one call each);
+// every activation and activation gradient is reserved once, for the largest batch.
+import type { Engine } from '../engine/engine.js';
+import type { Ptr } from '../engine/kernels.js';
+import type { Layer, Scratch, Wiring } from './layers/layer.js';
+import { Conv2D } from './layers/conv2d.js';
+import { Dense } from './layers/dense.js';
+import { Dropout } from './layers/dropout.js';
+import { Flatten } from './layers/flatten.js';
+import { MaxPool2D } from './layers/maxpool2d.js';
+import { shapeSize, type LayerSpec, type ModelSpec, type Shape } from './spec.js';
+import { Random, deriveSeed } from '../util/random.js';
+import { SimdnetError } from '../engine/errors.js';
+
+/** Each layer's parameters start on a 64-byte boundary, so every kernel sees aligned weights. */
+const PARAM_ALIGN_FLOATS = 16;
+
+function createLayer(spec: LayerSpec, input: Shape, engine: Engine): Layer {
+  const k = engine.kernels;
+  switch (spec.type) {
+    case 'conv2d':
+      return new Conv2D(spec, input, k);
+    case 'maxPooling2d':
+      return new MaxPool2D(spec, input, k);
+    case 'dense':
+      return new Dense(spec, input, k);
+    case 'dropout':
+      return new Dropout(spec, input, k);
+    case 'flatten':
+      return new Flatten(spec, input);
+  }
+}
+
+export interface SequentialOptions {
+  /** Largest batch the memory plan holds. */
+  maxBatch: number;
+  seed: number;
+}
+
+export class Sequential {
+  readonly layers: Layer[] = [];
+  readonly inputSize: number;
+  readonly classes: number;
+  readonly maxBatch: number;
+  /** Floats in each of the parameter, gradient and moment blocks (padding included). */
+  readonly paramFloats: number;
+  readonly params: Ptr;
+  readonly grads: Ptr;
+  readonly adamM: Ptr;
+  readonly adamV: Ptr;
+  /** Float offset of each layer's parameters within the block. */
+  readonly paramOffsets: number[] = [];
+  /** The batch, as f32 [batch, ...inputShape]. */
+  readonly input: Ptr;
+  /** Sample indices of the batch (i32), and their labels (i32). */
+  readonly indices: Ptr;
+  readonly labels: Ptr;
+  /** Softmax of the last layer's logits [batch, classes]. */
+  readonly probs: Ptr;
+  readonly logits: Ptr;
+  readonly dLogits: Ptr;
+  readonly scratch: Scratch;
+
+  constructor(
+    readonly engine: Engine,
+    readonly spec: ModelSpec,
+    options: SequentialOptions,
+  ) {
+    const k = engine.kernels;
+    this.maxBatch = options.maxBatch;
+    let shape: Shape = spec.inputShape;
+    for (const layerSpec of spec.layers) {
+      const layer = createLayer(layerSpec, shape, engine);
+      this.layers.push(layer);
+      shape = layer.outputShape;
+    }
+    const last = spec.layers[spec.layers.length - 1];
+    if (!last || last.type !== 'dense' || last.activation !== 'softmax') {
+      throw new SimdnetError(`model '${spec.name}' must end with a dense softmax layer`);
+    }
+    this.inputSize = shapeSize(spec.inputShape);
+    this.classes = last.units;
+
+    let offset = 0;
+    for (const layer of this.layers) {
+      this.paramOffsets.push(offset);
+      offset += Math.ceil(layer.paramCount / PARAM_ALIGN_FLOATS) * PARAM_ALIGN_FLOATS;
+    }
+    this.paramFloats = offset;
+    const blockBytes = Math.max(offset, 1) * 4;
+    this.params = engine.reserve(blockBytes, 'parameters');
+    this.grads = engine.reserve(blockBytes, 'gradients');
+    this.adamM = engine.reserve(blockBytes, 'Adam first moments');
+    this.adamV = engine.reserve(blockBytes, 'Adam second moments');
+    this.layers.forEach((layer, i) => layer.bindParams(this.params + this.paramOffsets[i] * 4, this.grads + this.paramOffsets[i] * 4));
+
+    const batch = this.maxBatch;
+    let packFloats = 0;
+    let dcolsFloats = 0;
+    for (const layer of this.layers) {
+      const [pack, dcols] = layer.scratchFloats(k, batch);
+      packFloats = Math.max(packFloats, pack);
+      dcolsFloats = Math.max(dcolsFloats, dcols);
+    }
+    this.scratch = {
+      pack: engine.reserve(packFloats * 4, 'GEMM packing scratch'),
+      dcols: engine.reserve(dcolsFloats * 4, 'convolution gradient columns'),
+      rngState: engine.reserve(16, 'dropout random state'),
+    };
+    k.rngSeed(this.scratch.rngState, deriveSeed(options.seed, 2));
+
+    this.input = engine.reserve(batch * this.inputSize * 4, 'input batch');
+    this.indices = engine.reserve(batch * 4, 'batch indices');
+    this.labels = engine.reserve(batch * 4, 'batch labels');
+    this.probs = engine.reserve(batch * this.classes * 4, 'probabilities');
+
+    // Forward buffers: in-place layers write over their input.
+    const wirings: Wiring[] = [];
+    let current = this.input;
+    for (const layer of this.layers) {
+      const output = layer.inPlace ? current : engine.reserve(batch * shapeSize(layer.outputShape) * 4, `${layer.spec.type} output`);
+      wirings.push({ input: current, output, dInput: 0, dOutput: 0 });
+      current = output;
+    }
+    this.logits = current;
+    // Backward buffers: only layers with parameters somewhere upstream need an input gradient.
+    const firstWithParams = this.layers.findIndex((layer) => layer.paramCount > 0);
+    this.dLogits = engine.reserve(batch * this.classes * 4, 'logit gradients');
+    let dOutput = this.dLogits;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i];
+      wirings[i].dOutput = dOutput;
+      if (i > firstWithParams) {
+        wirings[i].dInput = layer.inPlace ? dOutput : engine.reserve(batch * shapeSize(layer.inputShape) * 4, `${layer.spec.type} input gradient`);
+      }
+      dOutput = wirings[i].dInput;
+    }
+    this.layers.forEach((layer, i) => layer.allocate(engine, batch, wirings[i], this.scratch));
+    this.initParams(options.seed);
+  }
+
+  /** Glorot-uniform weights and zero biases, from the seed alone. */
+  initParams(seed: number): void {
+    const random = new Random(deriveSeed(seed, 0));
+    const params = this.engine.f32(this.params, this.paramFloats);
+    params.fill(0);
+    this.layers.forEach((layer, i) => layer.initParams(params.subarray(this.paramOffsets[i], this.paramOffsets[i] + layer.paramCount), random));
+  }
+
+  get paramCount(): number {
+    return this.layers.reduce((sum, layer) => sum + layer.paramCount, 0);
+  }
+
+  /** Gathers samples `order[start .. start+count)` of a u8 dataset into the input and label buffers. */
+  loadBatch(images: Ptr, labels: Ptr, order: Int32Array, start: number, count: number): void {
+    if (count > this.maxBatch) throw new Error(`batch of ${count} exceeds the planned ${this.maxBatch}`);
+    this.engine.i32(this.indices, count).set(order.subarray(start, start + count));
+    this.engine.kernels.gatherImages(images, this.indices, this.input, count, this.inputSize, 1 / 255);
+    this.engine.kernels.gatherLabels(labels, this.indices, this.labels, count);
+  }
+
+  /** Runs every layer, then the softmax; returns the summed cross-entropy over the batch. */
+  forward(batch: number, training: boolean): number {
+    for (const layer of this.layers) layer.forward(batch, training);
+    return this.engine.kernels.softmaxCrossEntropyForward(this.logits, this.labels, this.probs, batch, this.classes);
+  }
+
+  /** Gradients of the mean loss over the batch, added into the gradient block. */
+  backward(batch: number): void {
+    this.engine.kernels.softmaxCrossEntropyBackward(this.probs, this.labels, this.dLogits, batch, this.classes, 1 / batch);
+    for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i].backward(batch);
+  }
+
+  zeroGrads(): void {
+    this.engine.kernels.zeroF32(this.grads, this.paramFloats);
+  }
+
+  correct(batch: number): number {
+    return this.engine.kernels.countCorrect(this.probs, this.labels, batch, this.classes);
+  }
+}

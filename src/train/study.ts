@@ -1,0 +1,31 @@
+// The study's summary: one row per run, as Markdown for the README and the terminal.
+import type { RunResult } from './types.js';
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+export function studyTable(results: RunResult[]): string {
+  const header = '| model | dataset | test accuracy | best val accuracy | training time | samples/s | top misclassifications (true → predicted: count) |';
+  const rule = '|---|---|---:|---:|---:|---:|---|';
+  const rows = results.map((r) => {
+    const bestVal = Math.max(...r.history.map((h) => h.valAccuracy ?? 0));
+    const rate = (r.trainSamples * r.epochs) / Math.max(r.trainSeconds, 1e-9);
+    const top = r.topMisclassifications
+      .slice(0, 3)
+      .map((m) => `${m.trueName} → ${m.predictedName}: ${m.count}`)
+      .join('; ');
+    return `| ${r.model} | ${r.dataset} | ${pct(r.testAccuracy)} | ${pct(bestVal)} | ${r.trainSeconds.toFixed(1)} s | ${Math.round(rate)} | ${top} |`;
+  });
+  return [header, rule, ...rows].join('\n');
+}
+
+export function studyMarkdown(results: RunResult[], machine: string): string {
+  const first = results[0];
+  return [
+    '# simdnet study',
+    '',
+    `${first ? `${first.epochs} epochs, batch ${first.batchSize}, Adam, seed ${first.seed}, ${first.fma ? 'FMA' : 'plain SIMD'} kernels, ${first.threads} thread(s).` : ''} Machine: ${machine}.`,
+    '',
+    studyTable(results),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,100 @@
+// Central-difference gradient checks of every layer (through its effect on the loss) and of
+// whole small models. A layer's input gradient is checked through the weight gradients of a
+// parameterised layer placed before it.
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.js';
+import { Sequential } from '../../src/nn/sequential.js';
+import type { LayerSpec, ModelSpec } from '../../src/nn/spec.js';
+import { Random } from '../../src/util/random.js';
+
+const softmaxOut: LayerSpec = { type: 'dense', units: 4, activation: 'softmax' };
+
+function spec(name: string, inputShape: [number, number, number], layers: LayerSpec[]): ModelSpec {
+  return { name, inputShape, layers: [...layers, softmaxOut], learningRate: 0.001 };
+}
+
+const cases: ModelSpec[] = [
+  spec('dense', [1, 1, 7], [{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'relu' }]),
+  spec('dense-dense', [1, 1, 6], [{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'relu' }, { type: 'dense', units: 3, activation: 'linear' }]),
+  spec('dense-dropout-dense', [1, 1, 6], [
+    { type: 'flatten' },
+    { type: 'dense', units: 9, activation: 'relu' },
+    { type: 'dropout', rate: 0.4 },
+    { type: 'dense', units: 5, activation: 'relu' },
+  ]),
+  spec('conv', [6, 5, 2], [{ type: 'conv2d', filters: 3, kernelSize: 3, activation: 'relu' }, { type: 'flatten' }]),
+  spec('conv-conv', [7, 7, 1], [
+    { type: 'conv2d', filters: 3, kernelSize: 2, activation: 'relu' },
+    { type: 'conv2d', filters: 5, kernelSize: 3, activation: 'linear' },
+    { type: 'flatten' },
+  ]),
+  spec('conv-pool (odd size)', [7, 9, 2], [
+    { type: 'conv2d', filters: 4, kernelSize: 2, activation: 'relu' },
+    { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'flatten' },
+  ]),
+  spec('small cnn', [10, 10, 1], [
+    { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' },
+    { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'dropout', rate: 0.3 },
+    { type: 'conv2d', filters: 5, kernelSize: 2, activation: 'relu' },
+    { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'flatten' },
+    { type: 'dense', units: 6, activation: 'relu' },
+    { type: 'dropout', rate: 0.5 },
+  ]),
+];
+
+/** Loss of one training forward pass with the dropout stream rewound to the same point. */
+function lossWithFixedMasks(model: Sequential, batch: number, rngState: Uint8Array): number {
+  model.engine.u8(model.scratch.rngState, 16).set(rngState);
+  return model.forward(batch, true) / batch;
+}
+
+for (const fma of ['off', 'on'] as const) {
+  describe(`gradient check (fma ${fma})`, () => {
+    for (const modelSpec of cases) {
+      it(modelSpec.name, async () => {
+        const engine = await Engine.create({ fma });
+        const batch = 3;
+        const model = new Sequential(engine, modelSpec, { maxBatch: batch, seed: 7 });
+        const random = new Random(11);
+        const input = engine.f32(model.input, batch * model.inputSize);
+        for (let i = 0; i < input.length; i++) input[i] = random.next() * 2 - 1;
+        engine.i32(model.labels, batch).set([0, 3, 1]);
+        const rngState = engine.u8(model.scratch.rngState, 16).slice();
+
+        model.zeroGrads();
+        lossWithFixedMasks(model, batch, rngState);
+        model.backward(batch);
+        const analytic = engine.f32(model.grads, model.paramFloats).slice();
+        expect(analytic.some((g) => Math.abs(g) > 1e-4)).toBe(true);
+
+        const eps = 3e-3;
+        let checked = 0;
+        model.layers.forEach((layer, l) => {
+          if (!layer.paramCount) return;
+          const stride = Math.max(1, Math.floor(layer.paramCount / 40));
+          for (let j = 0; j < layer.paramCount; j += stride) {
+            const index = model.paramOffsets[l] + j;
+            const params = engine.f32(model.params, model.paramFloats);
+            const saved = params[index];
+            params[index] = saved + eps;
+            const plus = lossWithFixedMasks(model, batch, rngState);
+            params[index] = saved - eps;
+            const minus = lossWithFixedMasks(model, batch, rngState);
+            params[index] = saved;
+            const numeric = (plus - minus) / (2 * eps);
+            const error = Math.abs(numeric - analytic[index]);
+            const bound = 5e-4 + 2e-2 * Math.abs(numeric);
+            if (error > bound) {
+              throw new Error(`layer ${l} (${layer.spec.type}) parameter ${j}: analytic ${analytic[index]}, numeric ${numeric}`);
+            }
+            checked++;
+          }
+        });
+        expect(checked).toBeGreaterThan(10);
+      });
+    }
+  });
+}
