@@ -2,7 +2,7 @@
 // 64-byte-aligned regions with a bump allocator: models and datasets reserve what they need
 // once, so nothing is allocated per batch. Growing memory detaches old views, so callers ask for
 // fresh views (f32/i32/u8) after reserving rather than keeping them across reservations.
-import loader from '@assemblyscript/loader';
+import { instantiate } from '@assemblyscript/loader';
 import { compileKernels, type FmaChoice, type WasmVariant } from './wasm.js';
 import type { Kernels, Ptr } from './kernels.js';
 import { SimdnetError } from './errors.js';
@@ -32,7 +32,7 @@ export class Engine {
     const shared = options.shared ?? false;
     const { module, variant } = await compileKernels(options.fma ?? 'auto', shared);
     const memory = new WebAssembly.Memory(shared ? { initial: 2, maximum: MAX_PAGES, shared: true } : { initial: 2 });
-    const { exports } = await loader.instantiate<Record<string, unknown>>(module, { env: { memory } });
+    const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
     return new Engine(memory, exports as unknown as Kernels, module, variant);
   }
 

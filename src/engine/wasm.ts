@@ -38,8 +38,8 @@ function enableRelaxedSimdInV8(): void {
   }
 }
 
-export function readVariantBytes(variant: WasmVariant): Uint8Array {
-  return readFileSync(buildDir() + variantFileName(variant));
+export function readVariantBytes(variant: WasmVariant): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(readFileSync(buildDir() + variantFileName(variant)));
 }
 
 /** Compiles the requested variant; FMA 'auto' falls back to plain SIMD where the runtime refuses relaxed SIMD. */
