@@ -1,2 +1,86 @@
-// placeholder: being written
-export {};
+// Bias and ReLU. x and dy are row-major rows×cols (a dense layer's [batch, units], or a conv
+// output viewed as [batch·h·w, channels]); bias has cols entries. Every pointer is 4-byte
+// aligned and any count works: four columns per f32x4, a scalar tail for the rest.
+
+/** x[r, c] = max(x[r, c] + bias[c], 0), in place. x: f32[rows, cols]; bias: f32[cols]. */
+export function biasReluForward(x: usize, bias: usize, rows: i32, cols: i32): void {
+  const zero = f32x4.splat(0);
+  const cols4 = cols & ~3;
+  let p = x;
+  for (let r = 0; r < rows; r++) {
+    let c = 0;
+    for (; c < cols4; c += 4) {
+      const q = p + (<usize>c << 2);
+      v128.store(q, f32x4.max(f32x4.add(v128.load(q), v128.load(bias + (<usize>c << 2))), zero));
+    }
+    for (; c < cols; c++) {
+      const q = p + (<usize>c << 2);
+      const v = load<f32>(q) + load<f32>(bias + (<usize>c << 2));
+      store<f32>(q, v > 0 ? v : 0);
+    }
+    p += <usize>cols << 2;
+  }
+}
+
+/** x[r, c] += bias[c], in place. x: f32[rows, cols]; bias: f32[cols]. */
+export function biasForward(x: usize, bias: usize, rows: i32, cols: i32): void {
+  const cols4 = cols & ~3;
+  let p = x;
+  for (let r = 0; r < rows; r++) {
+    let c = 0;
+    for (; c < cols4; c += 4) {
+      const q = p + (<usize>c << 2);
+      v128.store(q, f32x4.add(v128.load(q), v128.load(bias + (<usize>c << 2))));
+    }
+    for (; c < cols; c++) {
+      const q = p + (<usize>c << 2);
+      store<f32>(q, load<f32>(q) + load<f32>(bias + (<usize>c << 2)));
+    }
+    p += <usize>cols << 2;
+  }
+}
+
+/** dy[i] = y[i] > 0 ? dy[i] : 0, in place; y is the ReLU's output. y, dy: f32[count]. */
+export function reluBackward(y: usize, dy: usize, count: i32): void {
+  const zero = f32x4.splat(0);
+  const n4 = count & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(dy + off, v128.and(v128.load(dy + off), f32x4.gt(v128.load(y + off), zero)));
+  }
+  for (; i < count; i++) {
+    const off = <usize>i << 2;
+    if (!(load<f32>(y + off) > 0)) store<f32>(dy + off, 0);
+  }
+}
+
+/**
+ * dbias[c] += Σ_r dy[r, c]. dy: f32[rows, cols]; dbias: f32[cols], accumulated into.
+ * Each column's sum runs over rows in order, in a register, then is added once to dbias.
+ */
+export function biasBackward(dy: usize, dbias: usize, rows: i32, cols: i32): void {
+  const stride = <usize>cols << 2;
+  const cols4 = cols & ~3;
+  let c = 0;
+  for (; c < cols4; c += 4) {
+    let acc = f32x4.splat(0);
+    let p = dy + (<usize>c << 2);
+    for (let r = 0; r < rows; r++) {
+      acc = f32x4.add(acc, v128.load(p));
+      p += stride;
+    }
+    const q = dbias + (<usize>c << 2);
+    v128.store(q, f32x4.add(v128.load(q), acc));
+  }
+  for (; c < cols; c++) {
+    let acc: f32 = 0;
+    let p = dy + (<usize>c << 2);
+    for (let r = 0; r < rows; r++) {
+      acc += load<f32>(p);
+      p += stride;
+    }
+    const q = dbias + (<usize>c << 2);
+    store<f32>(q, load<f32>(q) + acc);
+  }
+}

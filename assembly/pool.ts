@@ -1,2 +1,91 @@
-// placeholder: being written
-export {};
+// Max pooling, 2x2 window, stride 2, NHWC. Odd heights/widths drop the last row/column, as
+// Keras 'valid' does. The forward pass saves, per output element, the i32 element index into the
+// input of the window's maximum; the backward pass scatters through it. Windows do not overlap,
+// so each input element receives at most one gradient.
+
+/**
+ * output[b, oy, ox, c] = max of input[b, 2oy..2oy+1, 2ox..2ox+1, c], with oh = height>>1,
+ * ow = width>>1. argmax[same index] = element index (not bytes) into input of that maximum; ties
+ * go to the first in window order (0,0),(0,1),(1,0),(1,1).
+ * input: f32[batch, height, width, channels]; output: f32 and argmax: i32 [batch, oh, ow, channels].
+ */
+export function maxPool2x2Forward(input: usize, output: usize, argmax: usize, batch: i32, height: i32, width: i32, channels: i32): void {
+  const oh = height >> 1;
+  const ow = width >> 1;
+  const rowStride = width * channels; // elements between input rows
+  let o: i32 = 0; // output element index
+  if ((channels & 3) == 0) {
+    // Four channels at a time: strict '>' with bitselect keeps the first maximum, as the scalar path.
+    const lane = i32x4(0, 1, 2, 3);
+    const cv = i32x4.splat(channels);
+    const rv = i32x4.splat(rowStride);
+    for (let b = 0; b < batch; b++) {
+      for (let oy = 0; oy < oh; oy++) {
+        let base = (b * height + 2 * oy) * rowStride; // element index of (b, 2oy, 0, 0)
+        for (let ox = 0; ox < ow; ox++) {
+          for (let c = 0; c < channels; c += 4) {
+            const i00 = base + c;
+            const p = input + (<usize>i00 << 2);
+            let best = v128.load(p);
+            const v01 = v128.load(p + (<usize>channels << 2));
+            const v10 = v128.load(p + (<usize>rowStride << 2));
+            const v11 = v128.load(p + (<usize>(rowStride + channels) << 2));
+            const x00 = i32x4.add(i32x4.splat(i00), lane);
+            let idx = x00;
+            let gt = f32x4.gt(v01, best);
+            best = v128.bitselect(v01, best, gt);
+            idx = v128.bitselect(i32x4.add(x00, cv), idx, gt);
+            gt = f32x4.gt(v10, best);
+            best = v128.bitselect(v10, best, gt);
+            idx = v128.bitselect(i32x4.add(x00, rv), idx, gt);
+            gt = f32x4.gt(v11, best);
+            best = v128.bitselect(v11, best, gt);
+            idx = v128.bitselect(i32x4.add(i32x4.add(x00, rv), cv), idx, gt);
+            v128.store(output + (<usize>o << 2), best);
+            v128.store(argmax + (<usize>o << 2), idx);
+            o += 4;
+          }
+          base += 2 * channels;
+        }
+      }
+    }
+    return;
+  }
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      let base = (b * height + 2 * oy) * rowStride;
+      for (let ox = 0; ox < ow; ox++) {
+        for (let c = 0; c < channels; c++) {
+          const i00 = base + c;
+          let bi = i00;
+          let best = load<f32>(input + (<usize>i00 << 2));
+          let i = i00 + channels;
+          let v = load<f32>(input + (<usize>i << 2));
+          if (v > best) { best = v; bi = i; }
+          i = i00 + rowStride;
+          v = load<f32>(input + (<usize>i << 2));
+          if (v > best) { best = v; bi = i; }
+          i = i00 + rowStride + channels;
+          v = load<f32>(input + (<usize>i << 2));
+          if (v > best) { best = v; bi = i; }
+          store<f32>(output + (<usize>o << 2), best);
+          store<i32>(argmax + (<usize>o << 2), bi);
+          o++;
+        }
+        base += 2 * channels;
+      }
+    }
+  }
+}
+
+/**
+ * dinput[argmax[i]] += doutput[i] for i < count. doutput: f32[count]; argmax: i32[count] element
+ * indices into dinput (as written by maxPool2x2Forward); dinput: f32, accumulated into.
+ */
+export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize, count: i32): void {
+  for (let i = 0; i < count; i++) {
+    const off = <usize>i << 2;
+    const p = dinput + (<usize>load<i32>(argmax + off) << 2);
+    store<f32>(p, load<f32>(p) + load<f32>(doutput + off));
+  }
+}
