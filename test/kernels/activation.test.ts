@@ -1,0 +1,67 @@
+import { beforeAll, describe, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
+import * as ref from '../reference/elementwise.js';
+import { BUILDS, createEngine, expectClose, placeF32, randomF32, seeded } from './elementwise-helpers.js';
+
+// [rows, cols]: cols of 1, 3, 5, 7 and 13 leave scalar tails; shifts put tensors off 16 bytes.
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [7, 3],
+  [5, 5],
+  [13, 7],
+  [7, 13],
+  [4, 16],
+  [3, 130],
+  [64, 128],
+];
+
+for (const build of BUILDS) {
+  describe(`bias and ReLU (${build.name})`, () => {
+    let engine: Engine;
+    beforeAll(async () => {
+      engine = await createEngine(build.fma);
+    });
+
+    for (const [rows, cols] of SHAPES) {
+      it(`${rows}x${cols}`, () => {
+        const mark = engine.mark();
+        const rand = seeded(rows * 977 + cols);
+        const n = rows * cols;
+        const x = randomF32(n, rand);
+        const bias = randomF32(cols, rand, -0.5, 0.5);
+        const k = engine.kernels;
+
+        let want = x.slice();
+        let xPtr = placeF32(engine, x, 1);
+        const biasPtr = placeF32(engine, bias, 3);
+        k.biasReluForward(xPtr, biasPtr, rows, cols);
+        ref.biasReluForward(want, bias, rows, cols);
+        expectClose(engine.f32(xPtr, n), want, 0, 0, 'biasReluForward');
+
+        want = x.slice();
+        xPtr = placeF32(engine, x, 2);
+        k.biasForward(xPtr, biasPtr, rows, cols);
+        ref.biasForward(want, bias, rows, cols);
+        expectClose(engine.f32(xPtr, n), want, 0, 0, 'biasForward');
+
+        // y has exact zeros (as a ReLU output does) and negatives, which must also block.
+        const y = randomF32(n, rand).map((v) => (v < -0.3 ? 0 : v));
+        const dy = randomF32(n, rand);
+        const yPtr = placeF32(engine, y, 1);
+        const dyPtr = placeF32(engine, dy, 3);
+        k.reluBackward(yPtr, dyPtr, n);
+        const dyWant = dy.slice();
+        ref.reluBackward(y, dyWant);
+        expectClose(engine.f32(dyPtr, n), dyWant, 0, 0, 'reluBackward');
+
+        const dbias = randomF32(cols, rand); // accumulated into
+        const dbiasPtr = placeF32(engine, dbias, 1);
+        k.biasBackward(dyPtr, dbiasPtr, rows, cols);
+        const dbiasWant = Float64Array.from(dbias);
+        ref.biasBackward(dyWant, dbiasWant, rows, cols);
+        expectClose(engine.f32(dbiasPtr, cols), dbiasWant, 1e-5, 1e-6 * rows, 'biasBackward');
+        engine.release(mark);
+      });
+    }
+  });
+}

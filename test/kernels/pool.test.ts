@@ -1,0 +1,80 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
+import * as ref from '../reference/elementwise.js';
+import { BUILDS, createEngine, expectClose, placeF32, placeI32, randomF32, reserveAt, seeded } from './elementwise-helpers.js';
+
+// [batch, height, width, channels]: odd sizes drop the last row/column; 4 and 8 channels take
+// the SIMD path, the others the scalar one.
+const SHAPES: [number, number, number, number][] = [
+  [1, 2, 2, 1],
+  [2, 5, 7, 1],
+  [2, 5, 7, 3],
+  [1, 7, 5, 5],
+  [2, 4, 6, 4],
+  [3, 7, 9, 8],
+  [1, 13, 3, 12],
+  [2, 1, 5, 4], // height 1: no output rows
+  [1, 28, 28, 32],
+];
+
+for (const build of BUILDS) {
+  describe(`max pool 2x2 (${build.name})`, () => {
+    let engine: Engine;
+    beforeAll(async () => {
+      engine = await createEngine(build.fma);
+    });
+
+    for (const [batch, height, width, channels] of SHAPES) {
+      for (const ties of [false, true]) {
+        it(`forward and backward ${batch}x${height}x${width}x${channels}${ties ? ' with ties' : ''}`, () => {
+          const mark = engine.mark();
+          const rand = seeded(batch * 1000 + height * 100 + width * 10 + channels + (ties ? 7 : 0));
+          const n = batch * height * width * channels;
+          // With ties, values come from {0, 1, 2} so most windows hold repeated maxima.
+          const input = ties ? Float32Array.from({ length: n }, () => Math.floor(rand() * 3)) : randomF32(n, rand);
+          const want = ref.maxPool2x2Forward(input, batch, height, width, channels);
+          const outCount = want.output.length;
+          const inPtr = placeF32(engine, input);
+          const outPtr = reserveAt(engine, outCount, 3);
+          const argPtr = reserveAt(engine, outCount, 2);
+          engine.kernels.maxPool2x2Forward(inPtr, outPtr, argPtr, batch, height, width, channels);
+          expectClose(engine.f32(outPtr, outCount), want.output, 0, 0, 'output');
+          expectClose(engine.i32(argPtr, outCount), want.argmax, 0, 0, 'argmax');
+
+          const doutput = randomF32(outCount, rand);
+          const dinput = randomF32(n, rand); // backward accumulates
+          const doutPtr = placeF32(engine, doutput);
+          const dinPtr = placeF32(engine, dinput, 3);
+          const argRef = placeI32(engine, want.argmax);
+          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr, outCount);
+          ref.maxPool2x2Backward(doutput, want.argmax, dinput);
+          expectClose(engine.f32(dinPtr, n), dinput, 0, 0, 'dinput');
+          engine.release(mark);
+        });
+      }
+    }
+
+    it('breaks ties by window order (0,0),(0,1),(1,0),(1,1) on both paths', () => {
+      const mark = engine.mark();
+      for (const channels of [1, 4]) {
+        // One 2x2 window per channel; maximum 5 placed twice at chosen positions.
+        const cases: [number[], number][] = [
+          [[5, 5, 5, 5], 0],
+          [[1, 5, 5, 1], 1],
+          [[1, 2, 5, 5], 2],
+          [[1, 2, 3, 5], 3],
+        ];
+        for (const [window, first] of cases) {
+          const input = new Float32Array(4 * channels);
+          for (let k = 0; k < 4; k++) for (let c = 0; c < channels; c++) input[k * channels + c] = window[k];
+          const inPtr = placeF32(engine, input);
+          const argPtr = reserveAt(engine, channels);
+          const outPtr = reserveAt(engine, channels);
+          engine.kernels.maxPool2x2Forward(inPtr, outPtr, argPtr, 1, 2, 2, channels);
+          for (let c = 0; c < channels; c++) expect(engine.i32(argPtr, channels)[c]).toBe(first * channels + c);
+        }
+      }
+      engine.release(mark);
+    });
+  });
+}
