@@ -31,6 +31,12 @@ export class Engine {
   static async create(options: EngineOptions = {}): Promise<Engine> {
     const shared = options.shared ?? false;
     const { module, variant } = await compileKernels(options.fma ?? 'auto', shared);
+    return Engine.fromModule(module, variant);
+  }
+
+  /** For hosts that fetch and compile the wasm themselves (browsers, workers). */
+  static async fromModule(module: WebAssembly.Module, variant: WasmVariant): Promise<Engine> {
+    const shared = variant.shared;
     const memory = new WebAssembly.Memory(shared ? { initial: 2, maximum: MAX_PAGES, shared: true } : { initial: 2 });
     const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
     return new Engine(memory, exports as unknown as Kernels, module, variant);
