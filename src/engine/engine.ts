@@ -3,7 +3,7 @@
 // once, so nothing is allocated per batch. Growing memory detaches old views, so callers ask for
 // fresh views (f32/i32/u8) after reserving rather than keeping them across reservations.
 import { instantiate } from '@assemblyscript/loader';
-import { compileKernels, type FmaChoice, type WasmVariant } from './wasm.js';
+import type { FmaChoice, WasmVariant } from './wasm.js';
 import type { Kernels, Ptr } from './kernels.js';
 import { SimdnetError } from './errors.js';
 
@@ -28,8 +28,11 @@ export class Engine {
     readonly variant: WasmVariant,
   ) {}
 
+  /** Node: reads build/*.wasm, picks FMA where the runtime validates it. */
   static async create(options: EngineOptions = {}): Promise<Engine> {
     const shared = options.shared ?? false;
+    // Loaded on demand: it reads files with node:fs, which browser hosts replace with fetch.
+    const { compileKernels } = await import('./wasm.js');
     const { module, variant } = await compileKernels(options.fma ?? 'auto', shared);
     return Engine.fromModule(module, variant);
   }
