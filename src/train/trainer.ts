@@ -46,6 +46,8 @@ export interface TrainOptions {
   limit?: number;
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (record: EpochRecord) => void;
+  /** Called with the trained model before its memory is released (train --save reads the weights here). */
+  onTrained?: (model: Sequential) => void;
 }
 
 /** A u8 split copied into wasm memory once. */
@@ -169,6 +171,7 @@ export function train(engine: Engine, spec: ModelSpec, dataset: DatasetLike, opt
     const labels = dataset.test.labels.subarray(0, testData.count);
     const matrix = confusionMatrix(labels, test.predictions, model.classes);
     const top = topMisclassifications(matrix, dataset.classNames);
+    options.onTrained?.(model);
     return {
       model: spec.name,
       dataset: dataset.name,
