@@ -21,6 +21,16 @@ import { madd } from './simd';
 const KC: i32 = 512;
 /** Row block: MC·KC floats of A (256 KiB) stay in L2 while the panels of a K block are swept. */
 const MC: i32 = 128;
+/**
+ * With this few rows of C a packed panel would be reused too little to pay for its packing: NN and
+ * TN read B's full panels in place (the conv1 weight gradients, m = 9 and 25, gained ~15%).
+ */
+const DIRECT_B_ROWS: i32 = 32;
+/**
+ * TN packs a block of Aᵀ into row pairs once A's rows are this long: reading two columns of A
+ * steps lda·4 bytes per k and crosses a page every few steps (1600-long rows: +10%; 288: ±0).
+ */
+const PACK_A_LDA: i32 = 512;
 /** Panel width in floats. */
 const NR: i32 = 16;
 
@@ -35,16 +45,25 @@ function roundUp16(n: i32): i32 {
  * NT): one K block of B packed into 16-column panels, plus a 2×16 tile for the last columns.
  */
 export function gemmPackFloats(k: i32, n: i32): i32 {
-  const kc = min(max(k, 1), KC);
-  return kc * roundUp16(max(n, 1)) + 2 * NR;
+  return packedBFloats(k, n) + MC * min(max(k, 1), KC);
+}
+
+/** Floats of the packed K block of B plus the 2×16 tile for the last columns. */
+// @ts-ignore: decorator
+@inline
+function packedBFloats(k: i32, n: i32): i32 {
+  return min(max(k, 1), KC) * roundUp16(max(n, 1)) + 2 * NR;
 }
 
 // ---- Micro-kernels. C rows are ldc bytes apart; B is a packed panel, 64 bytes per k step.
 
-/** C[2×16] (+)= A[2×kc] · P[kc×16]; A's element (r, kk) at a + r·rowStride + kk·kStride. */
+/**
+ * C[2×16] (+)= A[2×kc] · B[kc×16]; A's element (r, kk) at a + r·rowStride + kk·kStride, B's row kk
+ * at p + kk·bStep (64 for a packed panel, ldb·4 when B is read in place).
+ */
 // @ts-ignore: decorator
 @inline
-function tile2x16(a: usize, rowStride: usize, kStride: usize, p: usize, kc: i32, c: usize, ldc: usize, add: bool): void {
+function tile2x16(a: usize, rowStride: usize, kStride: usize, p: usize, bStep: usize, kc: i32, c: usize, ldc: usize, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
   const c1 = c + ldc;
@@ -60,16 +79,16 @@ function tile2x16(a: usize, rowStride: usize, kStride: usize, p: usize, kc: i32,
     c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01); c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
     c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11); c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
     a += kStride;
-    p += 64;
+    p += bStep;
   }
   v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
   v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32); v128.store(c1, c13, 48);
 }
 
-/** C[1×16] (+)= A[1×kc] · P[kc×16], for the last row when m is odd. */
+/** C[1×16] (+)= A[1×kc] · B[kc×16], for the last row when m is odd. */
 // @ts-ignore: decorator
 @inline
-function tile1x16(a: usize, kStride: usize, p: usize, kc: i32, c: usize, add: bool): void {
+function tile1x16(a: usize, kStride: usize, p: usize, bStep: usize, kc: i32, c: usize, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   if (add) {
     c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48);
@@ -81,7 +100,7 @@ function tile1x16(a: usize, kStride: usize, p: usize, kc: i32, c: usize, add: bo
     c02 = madd(a0, v128.load(p, 32), c02);
     c03 = madd(a0, v128.load(p, 48), c03);
     a += kStride;
-    p += 64;
+    p += bStep;
   }
   v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
 }
@@ -89,12 +108,12 @@ function tile1x16(a: usize, kStride: usize, p: usize, kc: i32, c: usize, add: bo
 // ---- Packing of one K block of B into panels: panel q, step kk, column jj at
 // pack[(q·kc + kk)·16 + jj]; columns past n are zero.
 
-/** B is k×n row-major: rows k0..k0+kc, all n columns. */
-function packRows(b: usize, ldb: i32, k0: i32, kc: i32, n: i32, pack: usize): void {
-  const full = n >> 4;
-  const rest = n & 15;
+/** B is k×n row-major: rows k0..k0+kc, columns j0..n (j0 a multiple of 16) into panels from pack. */
+function packRows(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, n: i32, pack: usize): void {
+  const full = (n - j0) >> 4;
+  const rest = (n - j0) & 15;
   for (let kk = 0; kk < kc; kk++) {
-    let src = b + (<usize>(k0 + kk) * <usize>ldb << 2);
+    let src = b + (<usize>(k0 + kk) * <usize>ldb << 2) + (<usize>j0 << 2);
     let dst = pack + (<usize>kk << 6);
     const panelBytes = <usize>kc << 6;
     for (let q = 0; q < full; q++) {
@@ -168,55 +187,89 @@ function packColumns(b: usize, ldb: i32, k0: i32, kc: i32, n: i32, pack: usize):
 // ---- The driver shared by the three forms.
 
 /**
- * Runs the micro-kernel over C for one packed K block. A's element (i, kk of this block) is at
- * a + i·aRow + kk·aK. `add` is false only for the first block when C is overwritten.
+ * Runs the micro-kernel over C[m×n] for one K block of kc steps. A's element (i, kk) is at
+ * a + (i>>1)·aPair + (i&1)·aRow + kk·aK. Full 16-column panel q of B starts at b + q·bPanel with
+ * bStep bytes per step; the last n%16 columns are a packed panel at `tail`, followed by a 2×16
+ * scratch tile. `add` is false only for the first K block when C is overwritten.
  */
-function sweep(a: usize, aRow: usize, aK: usize, pack: usize, kc: i32, c: usize, m: i32, n: i32, ldc: i32, add: bool): void {
+function sweep(a: usize, aPair: usize, aRow: usize, aK: usize, b: usize, bPanel: usize, bStep: usize, tail: usize, kc: i32, c: usize, m: i32, n: i32, ldc: i32, add: bool): void {
   const ldcBytes = <usize>ldc << 2;
   const full = n >> 4;
   const rest = n & 15;
-  const panelBytes = <usize>kc << 6;
-  const tile = pack + <usize>(full + (rest ? 1 : 0)) * panelBytes;
-  for (let i0 = 0; i0 < m; i0 += MC) {
-    const i1 = min(i0 + MC, m);
-    const pairsEnd = i0 + ((i1 - i0) & ~1);
-    for (let q = 0; q < full; q++) {
-      const p = pack + <usize>q * panelBytes;
-      const cq = c + (<usize>(q << 4) << 2);
-      if (add) {
-        for (let i = i0; i < pairsEnd; i += 2) {
-          tile2x16(a + <usize>i * aRow, aRow, aK, p, kc, cq + <usize>i * ldcBytes, ldcBytes, true);
-        }
-        if (pairsEnd < i1) tile1x16(a + <usize>pairsEnd * aRow, aK, p, kc, cq + <usize>pairsEnd * ldcBytes, true);
-      } else {
-        for (let i = i0; i < pairsEnd; i += 2) {
-          tile2x16(a + <usize>i * aRow, aRow, aK, p, kc, cq + <usize>i * ldcBytes, ldcBytes, false);
-        }
-        if (pairsEnd < i1) tile1x16(a + <usize>pairsEnd * aRow, aK, p, kc, cq + <usize>pairsEnd * ldcBytes, false);
+  const pairsEnd = m & ~1;
+  for (let q = 0; q < full; q++) {
+    const p = b + <usize>q * bPanel;
+    const cq = c + (<usize>(q << 4) << 2);
+    if (add) {
+      for (let i = 0; i < pairsEnd; i += 2) {
+        tile2x16(a + <usize>(i >> 1) * aPair, aRow, aK, p, bStep, kc, cq + <usize>i * ldcBytes, ldcBytes, true);
       }
+      if (pairsEnd < m) tile1x16(a + <usize>(pairsEnd >> 1) * aPair, aK, p, bStep, kc, cq + <usize>pairsEnd * ldcBytes, true);
+    } else {
+      for (let i = 0; i < pairsEnd; i += 2) {
+        tile2x16(a + <usize>(i >> 1) * aPair, aRow, aK, p, bStep, kc, cq + <usize>i * ldcBytes, ldcBytes, false);
+      }
+      if (pairsEnd < m) tile1x16(a + <usize>(pairsEnd >> 1) * aPair, aK, p, bStep, kc, cq + <usize>pairsEnd * ldcBytes, false);
     }
-    if (rest) {
-      // Last columns: compute a full 2×16 tile in scratch, then copy the `rest` valid columns.
-      const p = pack + <usize>full * panelBytes;
-      const cq = c + (<usize>(full << 4) << 2);
-      for (let i = i0; i < i1; i += 2) {
-        const rows = min(i1 - i, 2);
-        const ci = cq + <usize>i * ldcBytes;
-        if (add) {
-          for (let r = 0; r < rows; r++) {
-            for (let jj = 0; jj < rest; jj++) {
-              store<f32>(tile + (<usize>(r * NR + jj) << 2), load<f32>(ci + <usize>r * ldcBytes + (<usize>jj << 2)));
-            }
-          }
-        }
-        if (rows == 2) tile2x16(a + <usize>i * aRow, aRow, aK, p, kc, tile, 64, add);
-        else tile1x16(a + <usize>i * aRow, aK, p, kc, tile, add);
+  }
+  if (rest) {
+    // Last columns: compute a full 2×16 tile in scratch, then copy the `rest` valid columns.
+    const tile = tail + (<usize>kc << 6);
+    const cq = c + (<usize>(full << 4) << 2);
+    for (let i = 0; i < m; i += 2) {
+      const rows = min(m - i, 2);
+      const ci = cq + <usize>i * ldcBytes;
+      if (add) {
         for (let r = 0; r < rows; r++) {
           for (let jj = 0; jj < rest; jj++) {
-            store<f32>(ci + <usize>r * ldcBytes + (<usize>jj << 2), load<f32>(tile + (<usize>(r * NR + jj) << 2)));
+            store<f32>(tile + (<usize>(r * NR + jj) << 2), load<f32>(ci + <usize>r * ldcBytes + (<usize>jj << 2)));
           }
         }
       }
+      if (rows == 2) tile2x16(a + <usize>(i >> 1) * aPair, aRow, aK, tail, 64, kc, tile, 64, add);
+      else tile1x16(a + <usize>(i >> 1) * aPair, aK, tail, 64, kc, tile, add);
+      for (let r = 0; r < rows; r++) {
+        for (let jj = 0; jj < rest; jj++) {
+          store<f32>(ci + <usize>r * ldcBytes + (<usize>jj << 2), load<f32>(tile + (<usize>(r * NR + jj) << 2)));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs Aᵀ's rows i0..i0+mb (columns of A[k×m]) for K block k0..k0+kc in row pairs: pair p,
+ * step kk, row r at packA[(p·kc + kk)·2 + r]. The micro-kernel then reads 8 consecutive bytes per
+ * step instead of two floats lda·4 bytes apart from the last step's.
+ */
+function packTransposedA(a: usize, lda: i32, k0: i32, kc: i32, i0: i32, mb: i32, packA: usize): void {
+  const ldaBytes = <usize>lda << 2;
+  const src0 = a + <usize>k0 * ldaBytes + (<usize>i0 << 2);
+  const pairBytes = <usize>kc << 3;
+  const kc4 = kc & ~3;
+  const mb4 = mb & ~3;
+  for (let kk = 0; kk < kc4; kk += 4) {
+    const row = src0 + <usize>kk * ldaBytes;
+    let dst = packA + (<usize>kk << 3);
+    for (let i = 0; i < mb4; i += 4) {
+      const src = row + (<usize>i << 2);
+      const r0 = v128.load(src);
+      const r1 = v128.load(src + ldaBytes);
+      const r2 = v128.load(src + 2 * ldaBytes);
+      const r3 = v128.load(src + 3 * ldaBytes);
+      v128.store(dst, i64x2.shuffle(r0, r1, 0, 2));
+      v128.store(dst, i64x2.shuffle(r2, r3, 0, 2), 16);
+      dst += pairBytes;
+      v128.store(dst, i64x2.shuffle(r0, r1, 1, 3));
+      v128.store(dst, i64x2.shuffle(r2, r3, 1, 3), 16);
+      dst += pairBytes;
+    }
+  }
+  for (let kk = 0; kk < kc; kk++) {
+    const row = src0 + <usize>kk * ldaBytes;
+    const from = kk < kc4 ? mb4 : 0;
+    for (let i = from; i < mb; i++) {
+      store<f32>(packA + <usize>(i >> 1) * pairBytes + (<usize>kk << 3) + (<usize>(i & 1) << 2), load<f32>(row + (<usize>i << 2)));
     }
   }
 }
@@ -237,10 +290,21 @@ export function gemmNN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, lda
     if (!accumulate) zeroC(c, m, n, ldc);
     return;
   }
+  const ldaBytes = <usize>lda << 2;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
-    packRows(b, ldb, k0, kc, n, pack);
-    sweep(a + (<usize>k0 << 2), <usize>lda << 2, 4, pack, kc, c, m, n, ldc, accumulate != 0 || k0 > 0);
+    const add = accumulate != 0 || k0 > 0;
+    if (m <= DIRECT_B_ROWS) {
+      packRows(b, ldb, k0, kc, n & ~15, n, pack);
+      sweep(a + (<usize>k0 << 2), ldaBytes << 1, ldaBytes, 4, b + (<usize>k0 * <usize>ldb << 2), 64, <usize>ldb << 2, pack, kc, c, m, n, ldc, add);
+      continue;
+    }
+    packRows(b, ldb, k0, kc, 0, n, pack);
+    const tail = pack + (<usize>(n >> 4) * <usize>kc << 6);
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const ai = a + <usize>i0 * ldaBytes + (<usize>k0 << 2);
+      sweep(ai, ldaBytes << 1, ldaBytes, 4, pack, <usize>kc << 6, 64, tail, kc, c + (<usize>(i0 * ldc) << 2), min(MC, m - i0), n, ldc, add);
+    }
   }
 }
 
@@ -254,10 +318,16 @@ export function gemmNT(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, lda
     if (!accumulate) zeroC(c, m, n, ldc);
     return;
   }
+  const ldaBytes = <usize>lda << 2;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
+    const add = accumulate != 0 || k0 > 0;
     packColumns(b, ldb, k0, kc, n, pack);
-    sweep(a + (<usize>k0 << 2), <usize>lda << 2, 4, pack, kc, c, m, n, ldc, accumulate != 0 || k0 > 0);
+    const tail = pack + (<usize>(n >> 4) * <usize>kc << 6);
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const ai = a + <usize>i0 * ldaBytes + (<usize>k0 << 2);
+      sweep(ai, ldaBytes << 1, ldaBytes, 4, pack, <usize>kc << 6, 64, tail, kc, c + (<usize>(i0 * ldc) << 2), min(MC, m - i0), n, ldc, add);
+    }
   }
 }
 
@@ -272,17 +342,37 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, lda
     return;
   }
   const ldaBytes = <usize>lda << 2;
+  const packA = pack + (<usize>packedBFloats(k, n) << 2);
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
-    packRows(b, ldb, k0, kc, n, pack);
-    sweep(a + <usize>k0 * ldaBytes, 4, ldaBytes, pack, kc, c, m, n, ldc, accumulate != 0 || k0 > 0);
+    const add = accumulate != 0 || k0 > 0;
+    const a0 = a + <usize>k0 * ldaBytes;
+    if (m <= DIRECT_B_ROWS) {
+      packRows(b, ldb, k0, kc, n & ~15, n, pack);
+      sweep(a0, 8, 4, ldaBytes, b + (<usize>k0 * <usize>ldb << 2), 64, <usize>ldb << 2, pack, kc, c, m, n, ldc, add);
+      continue;
+    }
+    packRows(b, ldb, k0, kc, 0, n, pack);
+    const tail = pack + (<usize>(n >> 4) * <usize>kc << 6);
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mb = min(MC, m - i0);
+      const ci = c + (<usize>(i0 * ldc) << 2);
+      if (lda >= PACK_A_LDA) {
+        packTransposedA(a, lda, k0, kc, i0, mb, packA);
+        sweep(packA, <usize>kc << 3, 4, 8, pack, <usize>kc << 6, 64, tail, kc, ci, mb, n, ldc, add);
+      } else {
+        sweep(a0 + (<usize>i0 << 2), 8, 4, ldaBytes, pack, <usize>kc << 6, 64, tail, kc, ci, mb, n, ldc, add);
+      }
+    }
   }
 }
 
 /**
- * Benchmark helper, not a kernel: `iterations` rounds of 12 independent f32x4 multiply-adds held
- * in registers (96 flops per round with FMA counted as 2). Gives the machine's attainable peak
- * for `madd`; the returned sum only keeps the loop alive.
+ * Benchmark helper, not a kernel: `iterations` rounds of 12 independent f32x4 multiply-adds into
+ * register-held accumulators, acc = madd(x, y, acc) as in the GEMM micro-kernel: 96 flops per
+ * round. Measures the attainable peak of `madd`; the returned value only keeps the loop alive.
+ * (In the plain build the product x·y is loop-invariant; a variant that negates x every round, so
+ * the product cannot be hoisted, measured within 5%: the add port is the bound either way.)
  */
 export function peakMaddLoop(iterations: i32): f32 {
   const x = f32x4.splat(0.999);
@@ -291,9 +381,9 @@ export function peakMaddLoop(iterations: i32): f32 {
   let a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7), a7 = f32x4.splat(8);
   let a8 = f32x4.splat(9), a9 = f32x4.splat(10), a10 = f32x4.splat(11), a11 = f32x4.splat(12);
   for (let i = 0; i < iterations; i++) {
-    a0 = madd(a0, x, y); a1 = madd(a1, x, y); a2 = madd(a2, x, y); a3 = madd(a3, x, y);
-    a4 = madd(a4, x, y); a5 = madd(a5, x, y); a6 = madd(a6, x, y); a7 = madd(a7, x, y);
-    a8 = madd(a8, x, y); a9 = madd(a9, x, y); a10 = madd(a10, x, y); a11 = madd(a11, x, y);
+    a0 = madd(x, y, a0); a1 = madd(x, y, a1); a2 = madd(x, y, a2); a3 = madd(x, y, a3);
+    a4 = madd(x, y, a4); a5 = madd(x, y, a5); a6 = madd(x, y, a6); a7 = madd(x, y, a7);
+    a8 = madd(x, y, a8); a9 = madd(x, y, a9); a10 = madd(x, y, a10); a11 = madd(x, y, a11);
   }
   const s = f32x4.add(
     f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)),

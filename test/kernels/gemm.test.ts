@@ -29,6 +29,8 @@ const awkward: Case[] = [
   { m: 131, k: 517, n: 23, pad: [2, 3, 1], skew: 12 },
   { m: 37, k: 1031, n: 19, skew: 8 },
   { m: 64, k: 128, n: 10 },
+  // TN packs blocks of Aᵀ once A's rows reach 512 floats; 517 rows leave a last row block of 5.
+  { m: 517, k: 523, n: 35, pad: [2, 1, 3], skew: 4 },
 ];
 
 const real: Case[] = [

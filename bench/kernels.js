@@ -1,0 +1,263 @@
+// GEMM and convolution throughput at the exact layer shapes of the four models (batch 64), for
+// the FMA and the plain-SIMD build, beside the measured peak of a register-only multiply-add loop.
+// Each kernel is checked on sampled elements against an f64 dot product before it is timed.
+// Run: npm run bench:kernels   (plain ESM; loads build/*.wasm the way src/engine/wasm.ts does)
+//   node bench/kernels.js conv2 dense   only the rows whose label contains one of the words
+//   SIMDNET_WASM_DIR=dir                loads dir/simdnet.{fma,simd}.wasm instead of build/
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { performance } from 'node:perf_hooks';
+
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const BATCH = 64;
+const REPS = 7;
+/** Each timed rep runs the kernel until at least this many milliseconds have passed. */
+const REP_MS = 40;
+const WARMUP_MS = 150;
+
+// ---- Loading: one module instance and one memory per build, with a bump allocator.
+
+function load(fma) {
+  const dir = process.env.SIMDNET_WASM_DIR ? new URL(`file://${process.env.SIMDNET_WASM_DIR.replace(/\/?$/, '/')}`) : new URL('../build/', import.meta.url);
+  const file = new URL(`simdnet.${fma ? 'fma' : 'simd'}.wasm`, dir);
+  const bytes = readFileSync(file);
+  if (!WebAssembly.validate(bytes)) throw new Error(`${file.pathname} does not validate here (relaxed SIMD missing?)`);
+  const memory = new WebAssembly.Memory({ initial: 2 });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  let top = 65536;
+  const reserve = (floats) => {
+    const ptr = top;
+    top += Math.ceil((floats * 4) / 64) * 64;
+    if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+    new Float32Array(memory.buffer, ptr, floats).fill(0);
+    return ptr;
+  };
+  const f32 = (ptr, count) => new Float32Array(memory.buffer, ptr, count);
+  const reset = () => {
+    top = 65536;
+  };
+  return { k: instance.exports, reserve, f32, reset, fma };
+}
+
+let seed = 12345;
+function random() {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return seed / 4294967296 * 2 - 1;
+}
+
+function randomBuffer(env, count) {
+  const ptr = env.reserve(count);
+  const view = env.f32(ptr, count);
+  for (let i = 0; i < count; i++) view[i] = random();
+  return ptr;
+}
+
+/** Median seconds per call of fn, after warm-up (V8 tiers wasm up from its baseline compiler). */
+function time(fn) {
+  const warmEnd = performance.now() + WARMUP_MS;
+  while (performance.now() < warmEnd) fn();
+  const samples = [];
+  for (let r = 0; r < REPS; r++) {
+    let calls = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < REP_MS) {
+      fn();
+      calls++;
+      now = performance.now();
+    }
+    samples.push((now - start) / 1000 / calls);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[REPS >> 1];
+}
+
+function check(what, samples) {
+  for (const { got, want, scale } of samples) {
+    if (!(Math.abs(got - want) <= 1e-4 * scale + 1e-20)) {
+      throw new Error(`${what}: validation failed, got ${got}, want ${want} (scale ${scale})`);
+    }
+  }
+}
+
+// ---- GEMM at the dense layers' shapes.
+
+function benchGemm(env, form, m, k, n) {
+  const { k: kern } = env;
+  env.reset();
+  const aRows = form === 'TN' ? k : m;
+  const aCols = form === 'TN' ? m : k;
+  const bRows = form === 'NT' ? n : k;
+  const bCols = form === 'NT' ? k : n;
+  const a = randomBuffer(env, aRows * aCols);
+  const b = randomBuffer(env, bRows * bCols);
+  const c = env.reserve(m * n);
+  const pack = env.reserve(kern.gemmPackFloats(k, n));
+  const fn = kern[`gemm${form}`];
+  fn(a, b, c, m, k, n, aCols, bCols, n, 0, pack);
+  const A = env.f32(a, aRows * aCols);
+  const B = env.f32(b, bRows * bCols);
+  const C = env.f32(c, m * n);
+  const samples = [];
+  for (let s = 0; s < 24; s++) {
+    const i = Math.floor(Math.abs(random()) * m);
+    const j = Math.floor(Math.abs(random()) * n);
+    let want = 0;
+    let scale = 0;
+    for (let p = 0; p < k; p++) {
+      const x = form === 'TN' ? A[p * m + i] : A[i * k + p];
+      const y = form === 'NT' ? B[j * k + p] : B[p * n + j];
+      want += x * y;
+      scale += Math.abs(x * y);
+    }
+    samples.push({ got: C[i * n + j], want, scale });
+  }
+  check(`gemm${form} ${m}x${k}x${n}`, samples);
+  const seconds = time(() => fn(a, b, c, m, k, n, aCols, bCols, n, 0, pack));
+  return (2 * m * k * n) / seconds / 1e9;
+}
+
+// ---- Convolutions at the conv layers' shapes.
+
+function benchConv(env, which, h, w, inC, outC, kernel) {
+  const { k: kern } = env;
+  env.reset();
+  const oh = h - kernel + 1;
+  const ow = w - kernel + 1;
+  const rows = BATCH * oh * ow;
+  const depth = kernel * kernel * inC;
+  const input = randomBuffer(env, BATCH * h * w * inC);
+  const weights = randomBuffer(env, depth * outC);
+  const doutput = randomBuffer(env, rows * outC);
+  const output = env.reserve(rows * outC);
+  const dweights = env.reserve(depth * outC);
+  const dinput = env.reserve(BATCH * h * w * inC);
+  const cols = env.reserve(rows * depth);
+  const dcols = env.reserve(rows * depth);
+  const pack = env.reserve(Math.max(kern.gemmPackFloats(depth, outC), kern.gemmPackFloats(rows, outC), kern.gemmPackFloats(outC, depth)));
+  const X = env.f32(input, BATCH * h * w * inC);
+  const W = env.f32(weights, depth * outC);
+  const DY = env.f32(doutput, rows * outC);
+  const at = (b, y, x, c) => ((b * h + y) * w + x) * inC + c;
+  const wAt = (ky, kx, c, o) => ((ky * kernel + kx) * inC + c) * outC + o;
+  const pick = (n) => Math.floor(Math.abs(random()) * n);
+  const samples = [];
+  let run;
+  kern.conv2dForward(input, weights, output, cols, pack, BATCH, h, w, inC, outC, kernel);
+  if (which === 'forward') {
+    const Y = env.f32(output, rows * outC);
+    for (let s = 0; s < 24; s++) {
+      const [b, oy, ox, o] = [pick(BATCH), pick(oh), pick(ow), pick(outC)];
+      let want = 0;
+      let scale = 0;
+      for (let ky = 0; ky < kernel; ky++)
+        for (let kx = 0; kx < kernel; kx++)
+          for (let c = 0; c < inC; c++) {
+            const p = X[at(b, oy + ky, ox + kx, c)] * W[wAt(ky, kx, c, o)];
+            want += p;
+            scale += Math.abs(p);
+          }
+      samples.push({ got: Y[((b * oh + oy) * ow + ox) * outC + o], want, scale });
+    }
+    run = () => kern.conv2dForward(input, weights, output, cols, pack, BATCH, h, w, inC, outC, kernel);
+  } else if (which === 'backward weights') {
+    kern.conv2dBackwardWeights(cols, doutput, dweights, pack, BATCH, h, w, inC, outC, kernel);
+    const DW = env.f32(dweights, depth * outC);
+    for (let s = 0; s < 8; s++) {
+      const [ky, kx, c, o] = [pick(kernel), pick(kernel), pick(inC), pick(outC)];
+      let want = 0;
+      let scale = 0;
+      for (let b = 0; b < BATCH; b++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            const p = X[at(b, oy + ky, ox + kx, c)] * DY[((b * oh + oy) * ow + ox) * outC + o];
+            want += p;
+            scale += Math.abs(p);
+          }
+      samples.push({ got: DW[wAt(ky, kx, c, o)], want, scale });
+    }
+    run = () => kern.conv2dBackwardWeights(cols, doutput, dweights, pack, BATCH, h, w, inC, outC, kernel);
+  } else {
+    kern.conv2dBackwardInput(doutput, weights, dcols, dinput, pack, BATCH, h, w, inC, outC, kernel);
+    const DX = env.f32(dinput, BATCH * h * w * inC);
+    for (let s = 0; s < 24; s++) {
+      const [b, y, x, c] = [pick(BATCH), pick(h), pick(w), pick(inC)];
+      let want = 0;
+      let scale = 0;
+      for (let ky = 0; ky < kernel; ky++)
+        for (let kx = 0; kx < kernel; kx++) {
+          const oy = y - ky;
+          const ox = x - kx;
+          if (oy < 0 || oy >= oh || ox < 0 || ox >= ow) continue;
+          for (let o = 0; o < outC; o++) {
+            const p = DY[((b * oh + oy) * ow + ox) * outC + o] * W[wAt(ky, kx, c, o)];
+            want += p;
+            scale += Math.abs(p);
+          }
+        }
+      samples.push({ got: DX[at(b, y, x, c)], want, scale });
+    }
+    run = () => kern.conv2dBackwardInput(doutput, weights, dcols, dinput, pack, BATCH, h, w, inC, outC, kernel);
+  }
+  check(`conv ${which} ${h}x${w}x${inC}->${outC} k${kernel}`, samples);
+  const seconds = time(run);
+  return (2 * rows * depth * outC) / seconds / 1e9;
+}
+
+function benchPeak(env) {
+  const iterations = 1 << 20;
+  const seconds = time(() => env.k.peakMaddLoop(iterations));
+  return (iterations * 96) / seconds / 1e9;
+}
+
+// ---- The shapes: every conv and dense layer of cnn, cnn-tuned, mlp and mlp-tuned.
+
+const convs = [
+  { models: 'cnn conv1', h: 28, w: 28, inC: 1, outC: 32, kernel: 3 },
+  { models: 'cnn conv2', h: 13, w: 13, inC: 32, outC: 32, kernel: 3 },
+  { models: 'cnn-tuned conv1', h: 28, w: 28, inC: 1, outC: 64, kernel: 5 },
+  { models: 'cnn-tuned conv2', h: 12, w: 12, inC: 64, outC: 64, kernel: 5 },
+];
+const dense = [
+  { models: 'cnn', units: [800, 128] },
+  { models: 'cnn, cnn-tuned, mlp-tuned', units: [128, 10] },
+  { models: 'cnn-tuned', units: [1024, 128] },
+  { models: 'mlp', units: [784, 128] },
+  { models: 'mlp', units: [128, 64] },
+  { models: 'mlp', units: [64, 10] },
+  { models: 'mlp-tuned', units: [784, 256] },
+  { models: 'mlp-tuned', units: [256, 128] },
+];
+
+const filters = process.argv.slice(2);
+const wanted = (label) => filters.length === 0 || filters.some((word) => label.includes(word));
+const builds = [load(true), load(false)];
+const rows = [];
+const peaks = builds.map(benchPeak);
+rows.push(['peak: f32x4 multiply-add loop, 12 accumulators', '', ...peaks]);
+
+for (const c of convs) {
+  for (const which of ['forward', 'backward weights', 'backward input']) {
+    const m = BATCH * (c.h - c.kernel + 1) * (c.w - c.kernel + 1);
+    const depth = c.kernel * c.kernel * c.inC;
+    const gemm = which === 'forward' ? `NN ${m}x${depth}x${c.outC}` : which === 'backward weights' ? `TN ${depth}x${m}x${c.outC}` : `NT ${m}x${c.outC}x${depth}`;
+    const label = `${c.models} ${c.h}x${c.w}x${c.inC}->${c.outC} k${c.kernel} ${which}`;
+    if (wanted(label)) rows.push([label, gemm, ...builds.map((env) => benchConv(env, which, c.h, c.w, c.inC, c.outC, c.kernel))]);
+  }
+}
+for (const d of dense) {
+  const [inU, outU] = d.units;
+  if (!wanted(`${d.models} dense ${inU}->${outU}`)) continue;
+  rows.push([`${d.models} dense ${inU}->${outU} forward`, `NN ${BATCH}x${inU}x${outU}`, ...builds.map((env) => benchGemm(env, 'NN', BATCH, inU, outU))]);
+  rows.push([`${d.models} dense ${inU}->${outU} dW = Xᵀ·dY`, `TN ${inU}x${BATCH}x${outU}`, ...builds.map((env) => benchGemm(env, 'TN', inU, BATCH, outU))]);
+  rows.push([`${d.models} dense ${inU}->${outU} dX = dY·Wᵀ`, `NT ${BATCH}x${outU}x${inU}`, ...builds.map((env) => benchGemm(env, 'NT', BATCH, outU, inU))]);
+}
+
+const header = ['layer (batch 64)', 'GEMM m x k x n', 'FMA GFLOP/s', 'of peak', 'plain GFLOP/s', 'of peak'];
+const table = rows.map(([label, gemm, fma, plain]) => [label, gemm, fma.toFixed(1), `${((fma / peaks[0]) * 100).toFixed(0)}%`, plain.toFixed(1), `${((plain / peaks[1]) * 100).toFixed(0)}%`]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
+const line = (r) => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+console.log(`simdnet kernels, one thread, Node ${process.version}; median of ${REPS} reps of >= ${REP_MS} ms after ${WARMUP_MS} ms warm-up`);
+console.log(line(header));
+for (const r of table) console.log(line(r));
