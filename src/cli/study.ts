@@ -53,7 +53,7 @@ export async function runStudy(argv: string[]): Promise<void> {
       const spec = modelSpec(modelName);
       if (!json) console.log(`\n== ${spec.name} on ${dataset.displayName} ==`);
       const progress = createEpochProgress(spec.name, json ? 'off' : 'auto');
-      const result = train(engine, spec, dataset, {
+      const result = await train(engine, spec, dataset, {
         epochs,
         batchSize: 64,
         learningRate: spec.learningRate,

@@ -2,7 +2,9 @@
 import { choiceFlag, floatFlag, intFlag, parseFlags } from './args.js';
 import { DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
 import { MODEL_NAMES, modelSpec } from '../nn/models.js';
-import { train } from '../train/trainer.js';
+import { runOptions, train } from '../train/trainer.js';
+import { checkResumeOptions, readCheckpoint, CHECKPOINT_FILE } from '../train/checkpoint.js';
+import { SimdnetError } from '../engine/errors.js';
 import { createEpochProgress } from './progress.js';
 import { epochLine, resultSummary } from './format.js';
 
@@ -17,7 +19,11 @@ Options:
   --limit N               train on the first N training images only
   --data-dir DIR          folder holding mnist/ and fashion-mnist/ (default: $SIMDNET_DATA, the cache, Debian's, then download)
   --fma auto|on|off       relaxed-SIMD fused multiply-add build (default auto: where the runtime supports it)
-  --json                  print one JSON object per line (epochs, then the result)`;
+  --json                  print one JSON object per line (epochs, then the result)
+  --checkpoint DIR        after every epoch, save weights, optimiser and random states to DIR/${CHECKPOINT_FILE};
+                          Ctrl-C then stops after the current batch and saves (a second Ctrl-C quits at once)
+  --resume DIR            continue the run checkpointed in DIR, with its options; ends with the same weights
+                          as an uninterrupted run (flags given must match the checkpoint's; --epochs may grow)`;
 
 export async function runTrain(argv: string[]): Promise<void> {
   const { values } = parseFlags('train', argv, {
@@ -30,8 +36,30 @@ export async function runTrain(argv: string[]): Promise<void> {
     seed: { type: 'string' },
     'validation-split': { type: 'string' },
     limit: { type: 'string' },
+    checkpoint: { type: 'string' },
+    resume: { type: 'string' },
   });
   if (values.help) return void console.log(trainHelp);
+  const resumeDir = values.resume as string | undefined;
+  const checkpointDir = (values.checkpoint as string | undefined) ?? resumeDir;
+  const resume = resumeDir === undefined ? undefined : readCheckpoint(resumeDir);
+  if (resumeDir !== undefined && !resume) throw new SimdnetError(`--resume ${resumeDir}: no ${CHECKPOINT_FILE} there to continue from`);
+  if (resumeDir === undefined && checkpointDir !== undefined && readCheckpoint(checkpointDir)) {
+    throw new SimdnetError(`--checkpoint ${checkpointDir} already holds a checkpoint; continue it with --resume ${checkpointDir}, or choose an empty folder`);
+  }
+  if (resume) {
+    // Unset flags take the checkpoint's values; set ones must agree (checked below).
+    const saved = resume.meta.options;
+    values.model ??= saved.model;
+    values.dataset ??= saved.dataset;
+    values.seed ??= String(saved.seed);
+    values.lr ??= String(saved.learningRate);
+    values['batch-size'] ??= String(saved.batchSize);
+    values['validation-split'] ??= String(saved.validationSplit);
+    if (saved.limit !== null) values.limit ??= String(saved.limit);
+    values.epochs ??= String(resume.meta.epochs);
+    values.fma ??= saved.fma ? 'on' : 'off';
+  }
   const spec = modelSpec(choiceFlag(values.model as string | undefined, 'model', MODEL_NAMES));
   const datasetName = choiceFlag(values.dataset as string | undefined, 'dataset', DATASET_NAMES);
   const options = {
@@ -44,18 +72,30 @@ export async function runTrain(argv: string[]): Promise<void> {
   };
   const json = Boolean(values.json);
   const engine = await createEngine(values.fma as string | undefined);
+  if (resume) checkResumeOptions(resume.meta.options, runOptions(engine, spec, { name: datasetName }, options), resumeDir!);
   const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
   if (!json) console.log(`training ${spec.name} on ${dataset.displayName} (${engine.variant.fma ? 'FMA' : 'SIMD'} kernels, data from ${dataset.source.dir})`);
   const progress = createEpochProgress(spec.name, json ? 'off' : 'auto');
-  const result = train(engine, spec, dataset, {
+  // With a checkpoint to write, the first Ctrl-C asks the trainer to stop and save; the second quits.
+  const stop = new AbortController();
+  const onSigint = (): void => {
+    if (stop.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping after this batch to write a checkpoint (Ctrl-C again to quit at once)\n');
+    stop.abort();
+  };
+  if (checkpointDir !== undefined) process.on('SIGINT', onSigint);
+  const result = await train(engine, spec, dataset, {
     ...options,
+    checkpointDir,
+    resume,
+    signal: stop.signal,
     onBatch: (p) => progress.update(p),
     onEpoch: (record) => {
       progress.stop();
       if (json) emitJson({ type: 'epoch', model: spec.name, dataset: datasetName, ...record });
       else console.log(epochLine(record, options.epochs));
     },
-  });
+  }).finally(() => process.off('SIGINT', onSigint));
   if (json) emitJson({ type: 'result', ...result });
   else console.log('\n' + resultSummary(result));
 }

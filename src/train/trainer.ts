@@ -9,6 +9,7 @@ import { Random, deriveSeed } from '../util/random.js';
 import { SimdnetError } from '../engine/errors.js';
 import { confusionMatrix, misclassifiedExamples, perClassAccuracy, topMisclassifications } from './metrics.js';
 import type { EpochRecord, RunResult } from './types.js';
+import { checkResumeOptions, writeCheckpoint, type Checkpoint, type RunOptions } from './checkpoint.js';
 
 export interface ImageSplit {
   images: Uint8Array; // count * rows * cols bytes
@@ -48,6 +49,72 @@ export interface TrainOptions {
   onEpoch?: (record: EpochRecord) => void;
   /** Called with the trained model before its memory is released (train --save reads the weights here). */
   onTrained?: (model: Sequential) => void;
+  /** Write a checkpoint into this folder after every epoch, and when `signal` stops the run. */
+  checkpointDir?: string;
+  /** Continue from this checkpoint (its options must match the run's). */
+  resume?: Checkpoint;
+  /** Aborting it stops the run after the current batch: a checkpoint is written, then TrainingInterrupted is thrown. */
+  signal?: AbortSignal;
+}
+
+/** The run stopped on request after saving a checkpoint; the CLI exits 130 as for SIGINT. */
+export class TrainingInterrupted extends SimdnetError {
+  constructor(message: string) {
+    super(message, 130);
+  }
+}
+
+/**
+ * The loop is synchronous wasm calls; it hands the event loop a turn this often (ms) so that a
+ * SIGINT handler or a timer can run. A turn costs microseconds, so this is far below 1%.
+ */
+const YIELD_EVERY_MS = 25;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The options a checkpoint records and a resume must repeat. */
+export function runOptions(engine: Engine, spec: ModelSpec, dataset: Pick<DatasetLike, 'name'>, options: TrainOptions): RunOptions {
+  return {
+    model: spec.name,
+    dataset: dataset.name,
+    seed: options.seed,
+    learningRate: options.learningRate,
+    batchSize: options.batchSize,
+    limit: options.limit ?? null,
+    validationSplit: options.validationSplit,
+    fma: engine.variant.fma,
+  };
+}
+
+/**
+ * Builds the model; when wasm memory cannot hold it, says which model and batch size did not fit
+ * and about how much memory it needed (measured from the plans of batches of 1 and 2).
+ */
+function buildModel(engine: Engine, spec: ModelSpec, batchSize: number, seed: number): Sequential {
+  try {
+    return new Sequential(engine, spec, { maxBatch: batchSize, seed });
+  } catch (err) {
+    if (!(err instanceof SimdnetError) || !/out of WebAssembly memory/.test(err.message)) throw err;
+    const before = engine.mark();
+    const planBytes = (batch: number): number => {
+      const mark = engine.mark();
+      try {
+        new Sequential(engine, spec, { maxBatch: batch, seed });
+        return engine.mark() - mark;
+      } finally {
+        engine.release(mark);
+      }
+    };
+    let detail = '';
+    try {
+      const one = planBytes(1);
+      const perSample = planBytes(2) - one;
+      const needed = before + one + perSample * (batchSize - 1);
+      detail = `: it needs about ${(needed / 2 ** 20).toFixed(0)} MiB (${(perSample / 2 ** 20).toFixed(2)} MiB per sample of the batch, datasets included), and WebAssembly memory stops at 4096 MiB`;
+    } catch {
+      /* even a batch of one does not fit: the reserve's own message says how much */
+    }
+    throw new SimdnetError(`model ${spec.name} with --batch-size ${batchSize} does not fit in WebAssembly memory${detail}; try a smaller --batch-size (${err.message})`, 1);
+  }
 }
 
 /** A u8 split copied into wasm memory once. */
@@ -110,36 +177,114 @@ export function checkTrainOptions(options: TrainOptions): void {
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) throw new SimdnetError(`--limit must be a positive integer, got ${options.limit}`);
 }
 
-export function train(engine: Engine, spec: ModelSpec, dataset: DatasetLike, options: TrainOptions): RunResult {
+export async function train(engine: Engine, spec: ModelSpec, dataset: DatasetLike, options: TrainOptions): Promise<RunResult> {
   checkTrainOptions(options);
   const pixels = dataset.train.rows * dataset.train.cols;
   const total = Math.min(options.limit ?? dataset.train.count, dataset.train.count);
   const trainCount = Math.floor(total * (1 - options.validationSplit));
   if (trainCount < 1) throw new SimdnetError(`no training images left: --limit ${total} with --validation-split ${options.validationSplit}`);
+  const runOpts = runOptions(engine, spec, dataset, options);
+  const resume = options.resume;
+  const checkpointDir = options.checkpointDir;
+  if (resume) {
+    checkResumeOptions(resume.meta.options, runOpts, checkpointDir ?? 'the checkpoint');
+    if (resume.meta.epoch > options.epochs) {
+      throw new SimdnetError(`cannot resume from ${checkpointDir ?? 'the checkpoint'}: it has ${resume.meta.epoch} epochs done, more than --epochs ${options.epochs}`);
+    }
+  }
 
   const mark = engine.mark();
   try {
     const trainData = makeResident(engine, dataset.train, total, 'training');
     const testData = makeResident(engine, dataset.test, dataset.test.count, 'test');
-    const model = new Sequential(engine, spec, { maxBatch: options.batchSize, seed: options.seed });
+    const model = buildModel(engine, spec, options.batchSize, options.seed);
     const optimizer = new Adam(options.learningRate);
     const shuffler = new Random(deriveSeed(options.seed, 1));
-    const order = range(0, trainCount);
+    let order = range(0, trainCount);
     const validation = range(trainCount, total);
     const batches = Math.ceil(trainCount / options.batchSize);
     const history: EpochRecord[] = [];
+    // Where the loop starts: epoch `firstEpoch`, batch `firstBatch` (0-based), with the running
+    // sums of that epoch so far.
+    let firstEpoch = 1;
+    let firstBatch = 0;
+    let carried = { lossSum: 0, correct: 0, seconds: 0 };
+    if (resume) {
+      const m = resume.meta;
+      if (m.paramFloats !== model.paramFloats || m.trainCount !== trainCount || m.batch >= batches) {
+        throw new SimdnetError(
+          `cannot resume from ${checkpointDir ?? 'the checkpoint'}: it holds ${m.paramFloats} parameters, ${m.trainCount} training images and batch ${m.batch}, this run has ${model.paramFloats}, ${trainCount} and ${batches} batches per epoch`,
+        );
+      }
+      engine.f32(model.params, model.paramFloats).set(resume.params);
+      engine.f32(model.adamM, model.paramFloats).set(resume.adamM);
+      engine.f32(model.adamV, model.paramFloats).set(resume.adamV);
+      engine.u8(model.scratch.rngState, 16).set(resume.rngState);
+      optimizer.step = m.adamStep;
+      shuffler.setState(m.shufflerState);
+      order = resume.order.slice();
+      history.push(...m.history);
+      firstEpoch = m.epoch + 1;
+      firstBatch = m.batch;
+      carried = { lossSum: m.lossSum, correct: m.correct, seconds: m.epochSeconds };
+    }
 
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
-      const started = performance.now();
-      shuffler.shuffle(order);
-      let lossSum = 0;
-      let correct = 0;
-      for (let b = 0; b < batches; b++) {
+    // Where the newest checkpoint on disk stands, for the divergence message.
+    let saved = resume ? `epoch ${resume.meta.epoch}${resume.meta.batch ? `, batch ${resume.meta.batch}` : ''}` : '';
+    const save = (epochsDone: number, batchesDone: number, lossSum: number, correct: number, epochSeconds: number): void => {
+      if (!checkpointDir) return;
+      const params = engine.f32(model.params, model.paramFloats);
+      for (let i = 0; i < params.length; i++) {
+        if (!Number.isFinite(params[i])) throw new SimdnetError(`training diverged in epoch ${epochsDone + 1}: a weight became ${params[i]}${lastGood()}; try a lower --lr than ${options.learningRate}`, 1);
+      }
+      writeCheckpoint(checkpointDir, {
+        meta: {
+          options: runOpts,
+          epochs: options.epochs,
+          epoch: epochsDone,
+          batch: batchesDone,
+          lossSum,
+          correct,
+          epochSeconds,
+          adamStep: optimizer.step,
+          shufflerState: shuffler.getState(),
+          history,
+          paramFloats: model.paramFloats,
+          trainCount,
+        },
+        params,
+        adamM: engine.f32(model.adamM, model.paramFloats),
+        adamV: engine.f32(model.adamV, model.paramFloats),
+        rngState: engine.u8(model.scratch.rngState, 16),
+        order,
+      });
+      saved = `epoch ${epochsDone}${batchesDone ? `, batch ${batchesDone}` : ''}`;
+    };
+    const lastGood = (): string => {
+      if (!checkpointDir) return '';
+      return saved ? `; the last good checkpoint (${saved}) in ${checkpointDir} is intact` : `; no epoch finished, so ${checkpointDir} holds no checkpoint`;
+    };
+
+    let lastYield = performance.now();
+    for (let epoch = firstEpoch; epoch <= options.epochs; epoch++) {
+      const resumedMidEpoch = epoch === firstEpoch && firstBatch > 0;
+      const started = performance.now() - (resumedMidEpoch ? carried.seconds * 1000 : 0);
+      if (!resumedMidEpoch) shuffler.shuffle(order);
+      let lossSum = resumedMidEpoch ? carried.lossSum : 0;
+      let correct = resumedMidEpoch ? carried.correct : 0;
+      for (let b = resumedMidEpoch ? firstBatch : 0; b < batches; b++) {
         const start = b * options.batchSize;
         const count = Math.min(options.batchSize, trainCount - start);
         model.loadBatch(trainData.images, trainData.labels, order, start, count);
         model.zeroGrads();
-        lossSum += model.forward(count, true);
+        const loss = model.forward(count, true);
+        if (!Number.isFinite(loss)) {
+          throw new SimdnetError(
+            `training diverged: the loss became ${loss} in epoch ${epoch}, batch ${b + 1} of ${batches}${lastGood()}; try a lower --lr than ${options.learningRate}`,
+            1,
+          );
+        }
+        lossSum += loss;
         correct += model.correct(count);
         model.backward(count);
         optimizer.update(model);
@@ -152,6 +297,17 @@ export function train(engine: Engine, spec: ModelSpec, dataset: DatasetLike, opt
           accuracy: correct / (start + count),
           seconds: (performance.now() - started) / 1000,
         });
+        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+        if (options.signal?.aborted && b + 1 < batches) {
+          save(epoch - 1, b + 1, lossSum, correct, (performance.now() - started) / 1000);
+          const where = `epoch ${epoch}, batch ${b + 1} of ${batches}`;
+          throw new TrainingInterrupted(
+            checkpointDir ? `interrupted in ${where}; checkpoint written to ${checkpointDir}; continue with: simdnet train --resume ${checkpointDir}` : `interrupted in ${where}; nothing saved (no --checkpoint)`,
+          );
+        }
       }
       const val = validation.length ? evaluate(model, trainData, validation) : null;
       const record: EpochRecord = {
@@ -163,7 +319,15 @@ export function train(engine: Engine, spec: ModelSpec, dataset: DatasetLike, opt
         seconds: (performance.now() - started) / 1000,
       };
       history.push(record);
+      save(epoch, 0, 0, 0, 0);
       options.onEpoch?.(record);
+      if (options.signal?.aborted && epoch < options.epochs) {
+        throw new TrainingInterrupted(
+          checkpointDir
+            ? `interrupted after epoch ${epoch}; checkpoint written to ${checkpointDir}; continue with: simdnet train --resume ${checkpointDir}`
+            : `interrupted after epoch ${epoch}; nothing saved (no --checkpoint)`,
+        );
+      }
     }
 
     const testOrder = range(0, testData.count);
