@@ -3,6 +3,8 @@
 import { SimdnetError } from '../engine/errors.js';
 import { runTrain } from './train.js';
 import { runStudy } from './study.js';
+import { runEvaluate } from './evaluate.js';
+import { runPredict } from './predict.js';
 
 const usage = `simdnet: train CNNs and MLPs on MNIST and Fashion-MNIST with WebAssembly SIMD
 
@@ -11,12 +13,16 @@ Usage: simdnet <command> [options]
 Commands:
   train    train one model on one dataset and evaluate it on the test set
   study    train every model on every dataset and compare them
+  evaluate evaluate a saved model (TensorFlow.js layers format) on a test set
+  predict  classify PNG images with a saved model
 
 Run simdnet <command> --help for a command's options.`;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
   train: runTrain,
   study: runStudy,
+  evaluate: runEvaluate,
+  predict: runPredict,
 };
 
 async function main(argv: string[]): Promise<number> {

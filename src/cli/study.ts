@@ -9,6 +9,8 @@ import { epochLine, percent } from './format.js';
 import { studyMarkdown } from '../train/study.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { describeMachine } from '../util/machine.js';
+import { MetricsLog } from '../report/metrics-log.js';
+import { writeReport } from '../report/report.js';
 import type { RunResult } from '../train/types.js';
 
 export const studyHelp = `Usage: simdnet study [options]
@@ -19,7 +21,10 @@ Options:
   --epochs N          epochs per run (default 10)
   --models LIST       comma-separated, from ${MODEL_NAMES.join(',')} (default: all)
   --datasets LIST     comma-separated, from ${DATASET_NAMES.join(',')} (default: both)
-  --out DIR           where results.md and results.json go (default out/study)
+  --out DIR           where results.md, results.json and the HTML report (index.html,
+                      images/*.svg) go (default out/study)
+  --log FILE          append one JSON object per epoch to FILE (JSON Lines)
+  --csv FILE          write the per-epoch metrics of every run to FILE as CSV
   --seed N            seed for every run (default 0)
   --limit N           train on the first N training images only
   --data-dir DIR      folder holding mnist/ and fashion-mnist/
@@ -35,6 +40,8 @@ export async function runStudy(argv: string[]): Promise<void> {
     out: { type: 'string' },
     seed: { type: 'string' },
     limit: { type: 'string' },
+    log: { type: 'string' },
+    csv: { type: 'string' },
   });
   if (values.help) return void console.log(studyHelp);
   const epochs = intFlag(values.epochs as string | undefined, 'epochs', 10);
@@ -44,6 +51,7 @@ export async function runStudy(argv: string[]): Promise<void> {
   const limit = values.limit === undefined ? undefined : intFlag(values.limit as string, 'limit', 1);
   const outDir = resolve((values.out as string | undefined) ?? join('out', 'study'));
   const json = Boolean(values.json);
+  const metricsLog = new MetricsLog(values.log as string | undefined, values.csv as string | undefined);
   const engine = await createEngine(values.fma as string | undefined);
 
   const results: RunResult[] = [];
@@ -63,6 +71,7 @@ export async function runStudy(argv: string[]): Promise<void> {
         onBatch: (p) => progress.update(p),
         onEpoch: (record) => {
           progress.stop();
+          metricsLog.epoch(spec.name, datasetName, epochs, record);
           if (json) emitJson({ type: 'epoch', model: spec.name, dataset: datasetName, ...record });
           else console.log(epochLine(record, epochs));
         },
@@ -75,6 +84,8 @@ export async function runStudy(argv: string[]): Promise<void> {
   const markdown = studyMarkdown(results, describeMachine());
   writeFileAtomic(join(outDir, 'results.json'), JSON.stringify({ machine: describeMachine(), results }, null, 1) + '\n');
   writeFileAtomic(join(outDir, 'results.md'), markdown);
-  if (json) emitJson({ type: 'study', out: outDir, runs: results.length });
+  const reportFiles = await writeReport(outDir, results, { title: 'simdnet study', machine: describeMachine() });
+  if (json) emitJson({ type: 'study', out: outDir, runs: results.length, report: reportFiles });
   else console.log(`\n${markdown}\nwritten to ${join(outDir, 'results.md')} and results.json`);
+  if (!json) console.log(`report: ${join(outDir, 'index.html')} with ${reportFiles.length - 1} charts in ${join(outDir, 'images')}`);
 }

@@ -7,6 +7,10 @@ import { checkResumeOptions, readCheckpoint, CHECKPOINT_FILE } from '../train/ch
 import { SimdnetError } from '../engine/errors.js';
 import { createEpochProgress } from './progress.js';
 import { epochLine, resultSummary } from './format.js';
+import { saveModel } from '../io/model-files.js';
+import { MetricsLog } from '../report/metrics-log.js';
+import { writeReport } from '../report/report.js';
+import { describeMachine } from '../util/machine.js';
 
 export const trainHelp = `Usage: simdnet train --model <${MODEL_NAMES.join('|')}> --dataset <${DATASET_NAMES.join('|')}> [options]
 
@@ -19,6 +23,10 @@ Options:
   --limit N               train on the first N training images only
   --data-dir DIR          folder holding mnist/ and fashion-mnist/ (default: $SIMDNET_DATA, the cache, Debian's, then download)
   --fma auto|on|off       relaxed-SIMD fused multiply-add build (default auto: where the runtime supports it)
+  --save DIR              save the trained model in TensorFlow.js layers format (DIR/model.json + weights)
+  --out DIR               write an HTML report with SVG charts (DIR/index.html, DIR/images/*.svg)
+  --log FILE              append one JSON object per epoch to FILE (JSON Lines)
+  --csv FILE              write the per-epoch metrics to FILE as CSV
   --json                  print one JSON object per line (epochs, then the result)
   --checkpoint DIR        after every epoch, save weights, optimiser and random states to DIR/${CHECKPOINT_FILE};
                           Ctrl-C then stops after the current batch and saves (a second Ctrl-C quits at once)
@@ -36,6 +44,10 @@ export async function runTrain(argv: string[]): Promise<void> {
     seed: { type: 'string' },
     'validation-split': { type: 'string' },
     limit: { type: 'string' },
+    save: { type: 'string' },
+    out: { type: 'string' },
+    log: { type: 'string' },
+    csv: { type: 'string' },
     checkpoint: { type: 'string' },
     resume: { type: 'string' },
   });
@@ -71,6 +83,10 @@ export async function runTrain(argv: string[]): Promise<void> {
     limit: values.limit === undefined ? undefined : intFlag(values.limit as string, 'limit', 0),
   };
   const json = Boolean(values.json);
+  const saveDir = values.save as string | undefined;
+  const outDir = values.out as string | undefined;
+  const metricsLog = new MetricsLog(values.log as string | undefined, values.csv as string | undefined);
+  let savedFiles: string[] = [];
   const engine = await createEngine(values.fma as string | undefined);
   if (resume) checkResumeOptions(resume.meta.options, runOptions(engine, spec, { name: datasetName }, options), resumeDir!);
   const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
@@ -89,13 +105,26 @@ export async function runTrain(argv: string[]): Promise<void> {
     checkpointDir,
     resume,
     signal: stop.signal,
+    onTrained: (model) => {
+      if (saveDir) savedFiles = saveModel(saveDir, model, { dataset: datasetName, classNames: dataset.classNames });
+    },
     onBatch: (p) => progress.update(p),
     onEpoch: (record) => {
       progress.stop();
+      metricsLog.epoch(spec.name, datasetName, options.epochs, record);
       if (json) emitJson({ type: 'epoch', model: spec.name, dataset: datasetName, ...record });
       else console.log(epochLine(record, options.epochs));
     },
   }).finally(() => process.off('SIGINT', onSigint));
   if (json) emitJson({ type: 'result', ...result });
   else console.log('\n' + resultSummary(result));
+  if (saveDir) {
+    if (json) emitJson({ type: 'model', files: savedFiles });
+    else console.log(`\nmodel saved to ${savedFiles.join(' and ')}`);
+  }
+  if (outDir) {
+    const files = await writeReport(outDir, [result], { title: `simdnet: ${spec.name} on ${dataset.displayName}`, machine: describeMachine() });
+    if (json) emitJson({ type: 'report', files });
+    else console.log(`report written to ${files[files.length - 1]} (${files.length - 1} charts in images/)`);
+  }
 }

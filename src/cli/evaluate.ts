@@ -1,0 +1,61 @@
+// simdnet evaluate: a saved model (TensorFlow.js layers format) on a dataset's test set.
+import { choiceFlag, intFlag, parseFlags } from './args.js';
+import { DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
+import { confusionTable, percent } from './format.js';
+import { loadModel } from '../io/model-files.js';
+import { instantiate } from '../io/inference.js';
+import { evaluate } from '../train/trainer.js';
+import { confusionMatrix, perClassAccuracy, topMisclassifications } from '../train/metrics.js';
+import { SimdnetError } from '../engine/errors.js';
+
+export const evaluateHelp = `Usage: simdnet evaluate --model DIR [--dataset <${DATASET_NAMES.join('|')}>] [options]
+
+Evaluates a saved model (DIR/model.json + weights, as train --save writes them, or any
+TensorFlow.js layers model of these layer types) on a dataset's 10,000 test images.
+
+Options:
+  --model DIR         the model directory (or its model.json)
+  --dataset NAME      default: the dataset recorded in model.json by train --save
+  --batch-size N      images per forward pass (default 256)
+  --data-dir DIR      folder holding mnist/ and fashion-mnist/
+  --fma auto|on|off   relaxed-SIMD FMA kernels (default auto)
+  --json              print the result as one JSON object`;
+
+export async function runEvaluate(argv: string[]): Promise<void> {
+  const { values } = parseFlags('evaluate', argv, { ...commonOptions, model: { type: 'string' }, dataset: { type: 'string' }, 'batch-size': { type: 'string' } });
+  if (values.help) return void console.log(evaluateHelp);
+  if (values.model === undefined) throw new SimdnetError('evaluate: --model DIR is required (see simdnet evaluate --help)');
+  const loaded = loadModel(values.model as string);
+  const datasetName = choiceFlag((values.dataset as string | undefined) ?? loaded.metadata.dataset, 'dataset', DATASET_NAMES);
+  const batchSize = intFlag(values['batch-size'] as string | undefined, 'batch-size', 256);
+  const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
+  const [h, w, c] = loaded.spec.inputShape;
+  if (h !== dataset.test.rows || w !== dataset.test.cols || c !== 1) {
+    throw new SimdnetError(`${loaded.dir}: the model takes ${h}x${w}x${c} inputs, but ${dataset.displayName} images are ${dataset.test.rows}x${dataset.test.cols}x1`);
+  }
+  const classes = dataset.classNames.length;
+  const last = loaded.spec.layers[loaded.spec.layers.length - 1] as { units: number };
+  if (last.units !== classes) throw new SimdnetError(`${loaded.dir}: the model has ${last.units} output classes, but ${dataset.displayName} has ${classes}`);
+
+  const engine = await createEngine(values.fma as string | undefined);
+  const model = instantiate(engine, loaded, batchSize);
+  const count = dataset.test.count;
+  const data = {
+    images: engine.storeU8(dataset.test.images.subarray(0, count * h * w), 'test images'),
+    labels: engine.storeU8(dataset.test.labels.subarray(0, count), 'test labels'),
+    count,
+  };
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  const result = evaluate(model, data, order);
+  const matrix = confusionMatrix(dataset.test.labels.subarray(0, count), result.predictions, classes);
+  if (values.json) {
+    emitJson({ type: 'evaluation', model: loaded.dir, dataset: datasetName, images: count, accuracy: result.accuracy, loss: result.loss, confusionMatrix: matrix, perClassAccuracy: perClassAccuracy(matrix) });
+    return;
+  }
+  console.log(`${loaded.spec.name} (${loaded.dir}) on the ${dataset.displayName} test set, ${count} images`);
+  console.log(`accuracy ${percent(result.accuracy)}  loss ${result.loss.toFixed(4)}\n`);
+  console.log('confusion matrix (rows: true class, columns: predicted)');
+  console.log(confusionTable(matrix, dataset.classNames));
+  console.log('\nmost common misclassifications (true -> predicted: count)');
+  for (const m of topMisclassifications(matrix, dataset.classNames, 5)) console.log(`  ${m.trueName} -> ${m.predictedName}: ${m.count}`);
+}
