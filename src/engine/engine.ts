@@ -6,6 +6,7 @@ import { instantiate } from '@assemblyscript/loader';
 import type { FmaChoice, WasmVariant } from './wasm.js';
 import type { Kernels, Ptr } from './kernels.js';
 import { SimdnetError } from './errors.js';
+import { ThreadPool, type WorkerSpawner } from './thread-pool.js';
 
 const PAGE = 65536;
 /** The kernels keep no static data; the first page is left to the module's own use. */
@@ -15,11 +16,16 @@ const MAX_PAGES = 65536;
 
 export interface EngineOptions {
   fma?: FmaChoice;
+  /** Shared memory (implied by threads > 1). */
   shared?: boolean;
+  /** Threads that run the kernels, this one included (default 1). */
+  threads?: number;
 }
 
 export class Engine {
   private top = HEAP_START;
+  /** Worker threads that share this memory; null when single-threaded. */
+  pool: ThreadPool | null = null;
 
   private constructor(
     readonly memory: WebAssembly.Memory,
@@ -28,21 +34,38 @@ export class Engine {
     readonly variant: WasmVariant,
   ) {}
 
-  /** Node: reads build/*.wasm, picks FMA where the runtime validates it. */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /** Node: reads build/*.wasm, picks FMA where the runtime validates it, starts worker threads. */
   static async create(options: EngineOptions = {}): Promise<Engine> {
-    const shared = options.shared ?? false;
-    // Loaded on demand: it reads files with node:fs, which browser hosts replace with fetch.
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new SimdnetError(`--threads expects an integer >= 1, got ${threads}`);
+    const shared = (options.shared ?? false) || threads > 1;
+    // Loaded on demand: they use node:fs and worker_threads, which browser hosts replace.
     const { compileKernels } = await import('./wasm.js');
     const { module, variant } = await compileKernels(options.fma ?? 'auto', shared);
-    return Engine.fromModule(module, variant);
+    if (threads === 1) return Engine.fromModule(module, variant);
+    const { spawnNodeWorker } = await import('./node-workers.js');
+    return Engine.fromModule(module, variant, threads, spawnNodeWorker);
   }
 
   /** For hosts that fetch and compile the wasm themselves (browsers, workers). */
-  static async fromModule(module: WebAssembly.Module, variant: WasmVariant): Promise<Engine> {
+  static async fromModule(module: WebAssembly.Module, variant: WasmVariant, threads = 1, spawn?: WorkerSpawner): Promise<Engine> {
     const shared = variant.shared;
+    if (threads > 1 && (!shared || !spawn)) throw new Error('threads need the shared-memory build and a worker spawner');
     const memory = new WebAssembly.Memory(shared ? { initial: 2, maximum: MAX_PAGES, shared: true } : { initial: 2 });
     const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
-    return new Engine(memory, exports as unknown as Kernels, module, variant);
+    const engine = new Engine(memory, exports as unknown as Kernels, module, variant);
+    if (threads > 1) engine.pool = await ThreadPool.start(threads, module, memory, exports, spawn!);
+    return engine;
+  }
+
+  /** Stops the worker threads; the engine stays usable on this thread alone. */
+  close(): void {
+    this.pool?.close();
+    this.pool = null;
   }
 
   /** Reserves `bytes` (rounded up to 64) and returns the byte offset. Contents start zeroed. */

@@ -15,6 +15,6 @@ export class Adam {
   update(model: Sequential): void {
     this.step++;
     const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** this.step)) / (1 - this.beta1 ** this.step);
-    model.engine.kernels.adamUpdate(model.params, model.grads, model.adamM, model.adamV, model.paramFloats, alpha, this.beta1, this.beta2, this.epsilon);
+    model.kernels.adamUpdate(model.params, model.grads, model.adamM, model.adamV, model.paramFloats, alpha, this.beta1, this.beta2, this.epsilon);
   }
 }

@@ -2,7 +2,8 @@
 // moments each sit in one contiguous block (so zeroing and the update are one call each);
 // every activation and activation gradient is reserved once, for the largest batch.
 import type { Engine } from '../engine/engine.js';
-import type { Ptr } from '../engine/kernels.js';
+import type { Kernels, Ptr } from '../engine/kernels.js';
+import { splitKernels } from '../engine/parallel-kernels.js';
 import type { Layer, Scratch, Wiring } from './layers/layer.js';
 import { Conv2D } from './layers/conv2d.js';
 import { Dense } from './layers/dense.js';
@@ -16,8 +17,7 @@ import { SimdnetError } from '../engine/errors.js';
 /** Each layer's parameters start on a 64-byte boundary, so every kernel sees aligned weights. */
 const PARAM_ALIGN_FLOATS = 16;
 
-function createLayer(spec: LayerSpec, input: Shape, engine: Engine): Layer {
-  const k = engine.kernels;
+function createLayer(spec: LayerSpec, input: Shape, k: Kernels): Layer {
   switch (spec.type) {
     case 'conv2d':
       return new Conv2D(spec, input, k);
@@ -61,17 +61,21 @@ export class Sequential {
   readonly logits: Ptr;
   readonly dLogits: Ptr;
   readonly scratch: Scratch;
+  /** The kernels the layers call: split across the engine's threads when it has several. */
+  readonly kernels: Kernels;
 
   constructor(
     readonly engine: Engine,
     readonly spec: ModelSpec,
     options: SequentialOptions,
   ) {
-    const k = engine.kernels;
+    const split = engine.pool ? splitKernels(engine.kernels, engine.pool) : null;
+    const k = split ? split.kernels : engine.kernels;
+    this.kernels = k;
     this.maxBatch = options.maxBatch;
     let shape: Shape = spec.inputShape;
     for (const layerSpec of spec.layers) {
-      const layer = createLayer(layerSpec, shape, engine);
+      const layer = createLayer(layerSpec, shape, k);
       this.layers.push(layer);
       shape = layer.outputShape;
     }
@@ -108,6 +112,7 @@ export class Sequential {
       dcols: engine.reserve(dcolsFloats * 4, 'convolution gradient columns'),
       rngState: engine.reserve(16, 'dropout random state'),
     };
+    split?.parallel.setPacks(Array.from({ length: engine.threads - 1 }, () => engine.reserve(packFloats * 4, 'GEMM packing scratch')));
     k.rngSeed(this.scratch.rngState, deriveSeed(options.seed, 2));
 
     this.input = engine.reserve(batch * this.inputSize * 4, 'input batch');
@@ -156,27 +161,27 @@ export class Sequential {
   loadBatch(images: Ptr, labels: Ptr, order: Int32Array, start: number, count: number): void {
     if (count > this.maxBatch) throw new Error(`batch of ${count} exceeds the planned ${this.maxBatch}`);
     this.engine.i32(this.indices, count).set(order.subarray(start, start + count));
-    this.engine.kernels.gatherImages(images, this.indices, this.input, count, this.inputSize, 1 / 255);
-    this.engine.kernels.gatherLabels(labels, this.indices, this.labels, count);
+    this.kernels.gatherImages(images, this.indices, this.input, count, this.inputSize, 1 / 255);
+    this.kernels.gatherLabels(labels, this.indices, this.labels, count);
   }
 
   /** Runs every layer, then the softmax; returns the summed cross-entropy over the batch. */
   forward(batch: number, training: boolean): number {
     for (const layer of this.layers) layer.forward(batch, training);
-    return this.engine.kernels.softmaxCrossEntropyForward(this.logits, this.labels, this.probs, batch, this.classes);
+    return this.kernels.softmaxCrossEntropyForward(this.logits, this.labels, this.probs, batch, this.classes);
   }
 
   /** Gradients of the mean loss over the batch, added into the gradient block. */
   backward(batch: number): void {
-    this.engine.kernels.softmaxCrossEntropyBackward(this.probs, this.labels, this.dLogits, batch, this.classes, 1 / batch);
+    this.kernels.softmaxCrossEntropyBackward(this.probs, this.labels, this.dLogits, batch, this.classes, 1 / batch);
     for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i].backward(batch);
   }
 
   zeroGrads(): void {
-    this.engine.kernels.zeroF32(this.grads, this.paramFloats);
+    this.kernels.zeroF32(this.grads, this.paramFloats);
   }
 
   correct(batch: number): number {
-    return this.engine.kernels.countCorrect(this.probs, this.labels, batch, this.classes);
+    return this.kernels.countCorrect(this.probs, this.labels, batch, this.classes);
   }
 }

@@ -1,0 +1,61 @@
+// Kernels that worker threads may run, by number: a call crosses threads as (id, args) in a
+// shared Float64Array, and both sides map ids through this one list.
+export const PARALLEL_KERNELS = [
+  'gemmNN',
+  'gemmNT',
+  'gemmTN',
+  'conv2dForward',
+  'conv2dBackwardWeights',
+  'conv2dBackwardInput',
+  'maxPool2x2Forward',
+  'maxPool2x2Backward',
+  'biasReluForward',
+  'biasForward',
+  'reluBackward',
+  'biasBackward',
+  'adamUpdate',
+  'gatherImages',
+  'zeroF32',
+] as const;
+
+export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
+
+export const KERNEL_ID: Record<ParallelKernel, number> = Object.fromEntries(PARALLEL_KERNELS.map((name, i) => [name, i])) as Record<ParallelKernel, number>;
+
+// Layout of the control block shared by the pool and its workers.
+/** Int32 slots: generation (bumped per job; -1 tells workers to exit), finished workers, error flag. */
+export const GENERATION = 0;
+export const FINISHED = 1;
+export const FAILED = 2;
+export const CONTROL_INTS = 4;
+/** Per thread, in the Float64 call area: [callCount, then per call: id, argc, args...]. */
+export const MAX_CALLS = 8;
+export const MAX_ARGS = 12;
+export const CALL_STRIDE = 2 + MAX_ARGS;
+export const THREAD_STRIDE = 1 + MAX_CALLS * CALL_STRIDE;
+
+export function controlBytes(threads: number): number {
+  return CONTROL_INTS * 4 + threads * THREAD_STRIDE * 8;
+}
+
+/** Runs the calls queued for `thread`. */
+export function runQueuedCalls(calls: Float64Array, thread: number, kernels: ((...args: number[]) => unknown)[]): void {
+  const base = thread * THREAD_STRIDE;
+  const count = calls[base];
+  for (let c = 0; c < count; c++) {
+    const at = base + 1 + c * CALL_STRIDE;
+    const fn = kernels[calls[at]];
+    const argc = calls[at + 1];
+    const args = new Array<number>(argc);
+    for (let i = 0; i < argc; i++) args[i] = calls[at + 2 + i];
+    fn(...args);
+  }
+}
+
+/** Spins briefly before sleeping: most jobs last tens of microseconds, less than a wake-up. */
+const SPIN = 4000;
+
+export function waitWhileEqual(control: Int32Array, slot: number, value: number): void {
+  for (let i = 0; i < SPIN; i++) if (Atomics.load(control, slot) !== value) return;
+  while (Atomics.load(control, slot) === value) Atomics.wait(control, slot, value, 1000);
+}

@@ -1,0 +1,203 @@
+// The kernels, split across a thread pool. Work is cut so that every output element is computed
+// by exactly one thread with the same arithmetic as on one thread (GEMMs by whole rows or by
+// 16-column panels, never by K; convolutions and pooling by samples), so results do not depend
+// on the thread count. Reductions across rows (bias gradients) and the dropout stream stay on
+// the calling thread.
+import type { Kernels, Ptr } from './kernels.js';
+import type { ThreadPool } from './thread-pool.js';
+import type { ParallelKernel } from './kernel-table.js';
+
+/** Below this many multiply-adds a GEMM runs on one thread: waking workers costs more. */
+const MIN_PARALLEL_MACS = 1 << 16;
+/** Below this many elements an element-wise kernel runs on one thread. */
+const MIN_PARALLEL_ELEMENTS = 1 << 15;
+const PANEL = 16;
+
+type Gemm = 'gemmNN' | 'gemmNT' | 'gemmTN';
+
+/** Splits [0, total) into `parts` ranges whose boundaries are multiples of `unit`. */
+export function splitRange(total: number, parts: number, unit: number): [number, number][] {
+  const units = Math.ceil(total / unit);
+  const ranges: [number, number][] = [];
+  let start = 0;
+  for (let p = 0; p < parts; p++) {
+    const end = Math.min(total, Math.round((units * (p + 1)) / parts) * unit);
+    if (end > start) ranges.push([start, end]);
+    start = Math.max(start, end);
+  }
+  return ranges;
+}
+
+export class ParallelKernels {
+  /** GEMM packing scratch per thread; thread 0 uses the caller's. */
+  private packs: Ptr[] = [];
+  /** Per-sample sizes of max-pool forwards that ran split, by argmax buffer (see maxPool2x2Backward). */
+  private readonly splitPools = new Map<Ptr, { inputSize: number; outputSize: number }>();
+
+  constructor(
+    private readonly base: Kernels,
+    private readonly pool: ThreadPool,
+  ) {}
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  /** Packing scratch for threads 1..n-1, each as large as the caller's. */
+  setPacks(packs: Ptr[]): void {
+    this.packs = packs;
+  }
+
+  private pack(thread: number, own: Ptr): Ptr {
+    return thread === 0 ? own : this.packs[thread - 1];
+  }
+
+  private runRanges(ranges: [number, number][], queue: (thread: number, start: number, end: number) => [ParallelKernel, number[]]): void {
+    this.pool.begin();
+    ranges.forEach(([start, end], thread) => {
+      const [kernel, args] = queue(thread, start, end);
+      this.pool.queue(thread, kernel, args);
+    });
+    this.pool.run();
+  }
+
+  private gemm(kind: Gemm, a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, lda: number, ldb: number, ldc: number, accumulate: number, pack: Ptr): void {
+    if (m * n * k < MIN_PARALLEL_MACS || (m < 4 && n <= PANEL)) return this.base[kind](a, b, c, m, k, n, lda, ldb, ldc, accumulate, pack);
+    // Duplicated work is the operand each thread reads whole: split the larger output side.
+    if (m >= n || n <= PANEL) {
+      this.runRanges(splitRange(m, this.threads, 2), (t, i0, i1) => {
+        const aRows = kind === 'gemmTN' ? a + i0 * 4 : a + i0 * lda * 4;
+        return [kind, [aRows, b, c + i0 * ldc * 4, i1 - i0, k, n, lda, ldb, ldc, accumulate, this.pack(t, pack)]];
+      });
+    } else {
+      this.runRanges(splitRange(n, this.threads, PANEL), (t, j0, j1) => {
+        const bCols = kind === 'gemmNT' ? b + j0 * ldb * 4 : b + j0 * 4;
+        return [kind, [a, bCols, c + j0 * 4, m, k, j1 - j0, lda, ldb, ldc, accumulate, this.pack(t, pack)]];
+      });
+    }
+  }
+
+  gemmNN(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, lda: number, ldb: number, ldc: number, accumulate: number, pack: Ptr): void {
+    this.gemm('gemmNN', a, b, c, m, k, n, lda, ldb, ldc, accumulate, pack);
+  }
+
+  gemmNT(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, lda: number, ldb: number, ldc: number, accumulate: number, pack: Ptr): void {
+    this.gemm('gemmNT', a, b, c, m, k, n, lda, ldb, ldc, accumulate, pack);
+  }
+
+  gemmTN(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, lda: number, ldb: number, ldc: number, accumulate: number, pack: Ptr): void {
+    this.gemm('gemmTN', a, b, c, m, k, n, lda, ldb, ldc, accumulate, pack);
+  }
+
+  conv2dForward(input: Ptr, weights: Ptr, output: Ptr, cols: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void {
+    const oh = height - kernel + 1;
+    const ow = width - kernel + 1;
+    const inSize = height * width * inChannels;
+    const colsSize = oh * ow * kernel * kernel * inChannels;
+    this.runRanges(splitRange(batch, this.threads, 1), (t, b0, b1) => [
+      'conv2dForward',
+      [input + b0 * inSize * 4, weights, output + b0 * oh * ow * outChannels * 4, cols + b0 * colsSize * 4, this.pack(t, pack), b1 - b0, height, width, inChannels, outChannels, kernel],
+    ]);
+  }
+
+  conv2dBackwardWeights(cols: Ptr, doutput: Ptr, dweights: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void {
+    // The sum runs over the batch, so split the weights instead (rows or panels of dW).
+    const rows = batch * (height - kernel + 1) * (width - kernel + 1);
+    const depth = kernel * kernel * inChannels;
+    this.gemm('gemmTN', cols, doutput, dweights, depth, rows, outChannels, depth, outChannels, outChannels, 1, pack);
+  }
+
+  conv2dBackwardInput(doutput: Ptr, weights: Ptr, dcols: Ptr, dinput: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void {
+    const oh = height - kernel + 1;
+    const ow = width - kernel + 1;
+    const inSize = height * width * inChannels;
+    const colsSize = oh * ow * kernel * kernel * inChannels;
+    this.runRanges(splitRange(batch, this.threads, 1), (t, b0, b1) => [
+      'conv2dBackwardInput',
+      [doutput + b0 * oh * ow * outChannels * 4, weights, dcols + b0 * colsSize * 4, dinput + b0 * inSize * 4, this.pack(t, pack), b1 - b0, height, width, inChannels, outChannels, kernel],
+    ]);
+  }
+
+  maxPool2x2Forward(input: Ptr, output: Ptr, argmax: Ptr, batch: number, height: number, width: number, channels: number): void {
+    const inSize = height * width * channels;
+    const outSize = Math.floor(height / 2) * Math.floor(width / 2) * channels;
+    if (batch * inSize < MIN_PARALLEL_ELEMENTS) {
+      this.splitPools.delete(argmax);
+      return this.base.maxPool2x2Forward(input, output, argmax, batch, height, width, channels);
+    }
+    // argmax indices are relative to each slice's input, so backward must walk the same slices.
+    this.splitPools.set(argmax, { inputSize: inSize, outputSize: outSize });
+    this.runRanges(splitRange(batch, this.threads, 1), (_t, b0, b1) => [
+      'maxPool2x2Forward',
+      [input + b0 * inSize * 4, output + b0 * outSize * 4, argmax + b0 * outSize * 4, b1 - b0, height, width, channels],
+    ]);
+  }
+
+  maxPool2x2Backward(doutput: Ptr, argmax: Ptr, dinput: Ptr, count: number): void {
+    const split = this.splitPools.get(argmax);
+    if (!split) return this.base.maxPool2x2Backward(doutput, argmax, dinput, count);
+    const { inputSize, outputSize } = split;
+    const batch = count / outputSize;
+    this.runRanges(splitRange(batch, this.threads, 1), (_t, b0, b1) => [
+      'maxPool2x2Backward',
+      [doutput + b0 * outputSize * 4, argmax + b0 * outputSize * 4, dinput + b0 * inputSize * 4, (b1 - b0) * outputSize],
+    ]);
+  }
+
+  private rowwise(kernel: 'biasReluForward' | 'biasForward', x: Ptr, bias: Ptr, rows: number, cols: number): void {
+    if (rows * cols < MIN_PARALLEL_ELEMENTS) return this.base[kernel](x, bias, rows, cols);
+    this.runRanges(splitRange(rows, this.threads, 1), (_t, r0, r1) => [kernel, [x + r0 * cols * 4, bias, r1 - r0, cols]]);
+  }
+
+  biasReluForward(x: Ptr, bias: Ptr, rows: number, cols: number): void {
+    this.rowwise('biasReluForward', x, bias, rows, cols);
+  }
+
+  biasForward(x: Ptr, bias: Ptr, rows: number, cols: number): void {
+    this.rowwise('biasForward', x, bias, rows, cols);
+  }
+
+  reluBackward(y: Ptr, dy: Ptr, count: number): void {
+    if (count < MIN_PARALLEL_ELEMENTS) return this.base.reluBackward(y, dy, count);
+    this.runRanges(splitRange(count, this.threads, 16), (_t, i0, i1) => ['reluBackward', [y + i0 * 4, dy + i0 * 4, i1 - i0]]);
+  }
+
+  zeroF32(ptr: Ptr, count: number): void {
+    if (count < MIN_PARALLEL_ELEMENTS * 4) return this.base.zeroF32(ptr, count);
+    this.runRanges(splitRange(count, this.threads, 16), (_t, i0, i1) => ['zeroF32', [ptr + i0 * 4, i1 - i0]]);
+  }
+
+  adamUpdate(params: Ptr, grads: Ptr, m: Ptr, v: Ptr, count: number, alpha: number, beta1: number, beta2: number, epsilon: number): void {
+    if (count < MIN_PARALLEL_ELEMENTS) return this.base.adamUpdate(params, grads, m, v, count, alpha, beta1, beta2, epsilon);
+    this.runRanges(splitRange(count, this.threads, 16), (_t, i0, i1) => [
+      'adamUpdate',
+      [params + i0 * 4, grads + i0 * 4, m + i0 * 4, v + i0 * 4, i1 - i0, alpha, beta1, beta2, epsilon],
+    ]);
+  }
+}
+
+const SPLIT_KERNELS = [
+  'gemmNN',
+  'gemmNT',
+  'gemmTN',
+  'conv2dForward',
+  'conv2dBackwardWeights',
+  'conv2dBackwardInput',
+  'maxPool2x2Forward',
+  'maxPool2x2Backward',
+  'biasReluForward',
+  'biasForward',
+  'reluBackward',
+  'zeroF32',
+  'adamUpdate',
+] as const;
+
+/** A Kernels object whose heavy kernels run split across the pool; the rest are `base`'s. */
+export function splitKernels(base: Kernels, pool: ThreadPool): { kernels: Kernels; parallel: ParallelKernels } {
+  const parallel = new ParallelKernels(base, pool);
+  const kernels = Object.create(base) as Kernels;
+  for (const name of SPLIT_KERNELS) {
+    (kernels as unknown as Record<string, unknown>)[name] = (parallel[name] as (...args: number[]) => void).bind(parallel);
+  }
+  return { kernels, parallel };
+}

@@ -1,0 +1,94 @@
+// Threads split work without changing a single bit of the result (the worker script comes from
+// `npm run build`, which `npm test` runs first).
+import { afterAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.js';
+import { splitRange } from '../../src/engine/parallel-kernels.js';
+import { Sequential } from '../../src/nn/sequential.js';
+import { Adam } from '../../src/nn/adam.js';
+import { modelSpec } from '../../src/nn/models.js';
+import { Random } from '../../src/util/random.js';
+
+const engines: Engine[] = [];
+async function engine(threads: number, fma: 'on' | 'off'): Promise<Engine> {
+  const e = await Engine.create({ threads, fma, shared: true });
+  engines.push(e);
+  return e;
+}
+afterAll(() => engines.forEach((e) => e.close()));
+
+describe('splitRange', () => {
+  it('covers the range in order with aligned boundaries', () => {
+    for (const [total, parts, unit] of [[100, 3, 16], [7, 2, 2], [1, 4, 1], [33, 2, 16], [64, 5, 1]]) {
+      const ranges = splitRange(total, parts, unit);
+      expect(ranges[0][0]).toBe(0);
+      expect(ranges[ranges.length - 1][1]).toBe(total);
+      ranges.forEach(([s, e], i) => {
+        expect(e).toBeGreaterThan(s);
+        if (i > 0) expect(s).toBe(ranges[i - 1][1]);
+        if (e !== total) expect(e % unit).toBe(0);
+      });
+    }
+  });
+});
+
+function fillRandom(view: Float32Array, seed: number): void {
+  const random = new Random(seed);
+  for (let i = 0; i < view.length; i++) view[i] = random.next() * 2 - 1;
+}
+
+for (const fma of ['off', 'on'] as const) {
+  describe(`threads (fma ${fma})`, () => {
+    it('GEMMs split by rows or panels match one thread bit for bit', async () => {
+      const one = await engine(1, fma);
+      const many = await engine(3, fma);
+      const shapes: [number, number, number][] = [[97, 61, 33], [9, 301, 64], [288, 500, 32], [64, 784, 128], [5, 40, 700]];
+      for (const [m, k, n] of shapes) {
+        for (const kind of ['gemmNN', 'gemmNT', 'gemmTN'] as const) {
+          const results = [one, many].map((e) => {
+            const mark = e.mark();
+            const a = e.reserve(m * k * 4);
+            const b = e.reserve(k * n * 4);
+            const c = e.reserve(m * n * 4);
+            const pack = e.reserve(e.kernels.gemmPackFloats(Math.max(k, n), Math.max(k, n)) * 4);
+            fillRandom(e.f32(a, m * k), 1);
+            fillRandom(e.f32(b, k * n), 2);
+            fillRandom(e.f32(c, m * n), 3);
+            const model = new Sequential(e, modelSpec('mlp'), { maxBatch: 1, seed: 0 });
+            const [lda, ldb] = kind === 'gemmNN' ? [k, n] : kind === 'gemmNT' ? [k, k] : [m, n];
+            model.kernels[kind](a, b, c, m, k, n, lda, ldb, n, 1, pack);
+            const out = e.f32(c, m * n).slice();
+            e.release(mark);
+            return out;
+          });
+          expect(results[1], `${kind} ${m}x${k}x${n}`).toEqual(results[0]);
+        }
+      }
+    });
+
+    it('training steps of the CNN match one thread bit for bit', async () => {
+      const params = await Promise.all(
+        [1, 2].map(async (threads) => {
+          const e = await engine(threads, fma);
+          const spec = { ...modelSpec('cnn-tuned'), layers: modelSpec('cnn-tuned').layers.map((l) => (l.type === 'conv2d' ? { ...l, filters: 16 } : l)) };
+          const model = new Sequential(e, spec, { maxBatch: 16, seed: 5 });
+          const adam = new Adam(0.001);
+          const images = e.reserve(16 * 784);
+          const labels = e.reserve(16);
+          const random = new Random(9);
+          e.u8(images, 16 * 784).forEach((_, i, a) => (a[i] = random.below(256)));
+          e.u8(labels, 16).forEach((_, i, a) => (a[i] = random.below(10)));
+          const order = Int32Array.from({ length: 16 }, (_, i) => i);
+          for (let step = 0; step < 3; step++) {
+            model.loadBatch(images, labels, order, 0, 13);
+            model.zeroGrads();
+            model.forward(13, true);
+            model.backward(13);
+            adam.update(model);
+          }
+          return e.f32(model.params, model.paramFloats).slice();
+        }),
+      );
+      expect(params[1]).toEqual(params[0]);
+    });
+  });
+}
