@@ -41,26 +41,51 @@ function addRun(src: usize, dst: usize, count: i32): void {
 }
 
 /**
+ * dst[0..count) = src[0..count) in whole f32x4s: writes and reads up to 3 floats past the run.
+ * im2col writes its runs in order, so the next run overwrites what spilled; this keeps conv1's
+ * 3- and 5-float runs (one channel) to one or two vector copies instead of a scalar loop.
+ */
+// @ts-ignore: decorator
+@inline
+function copyRunSpill(src: usize, dst: usize, count: i32): void {
+  for (let i = 0; i < count; i += 4) {
+    v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  }
+}
+
+/**
  * cols[batch·oh·ow, kernel·kernel·channels] from input[batch, height, width, channels] (NHWC);
- * row (b, oy, ox), columns ordered (ky, kx, c). Overwrites cols.
+ * row (b, oy, ox), columns ordered (ky, kx, c). Overwrites cols and nothing past it.
  */
 export function im2col(input: usize, cols: usize, batch: i32, height: i32, width: i32, channels: i32, kernel: i32): void {
   const oh = height - kernel + 1;
   const ow = width - kernel + 1;
-  if (oh <= 0 || ow <= 0) return;
+  if (oh <= 0 || ow <= 0 || batch <= 0) return;
   const run = kernel * channels;
   const runBytes = <usize>run << 2;
   const rowBytes = <usize>width * <usize>channels << 2;
+  // Runs that are not whole vectors spill into the next run; only the very last run of cols
+  // (which would spill past cols, and read past input) is copied exactly.
+  const spill = (run & 3) != 0;
   let dst = cols;
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < oh; oy++) {
       const line = input + <usize>(b * height + oy) * rowBytes;
+      const lastLine = b == batch - 1 && oy == oh - 1;
       for (let ox = 0; ox < ow; ox++) {
         let src = line + (<usize>(ox * channels) << 2);
-        for (let ky = 0; ky < kernel; ky++) {
-          copyRun(src, dst, run);
-          src += rowBytes;
-          dst += runBytes;
+        if (spill && !(lastLine && ox == ow - 1)) {
+          for (let ky = 0; ky < kernel; ky++) {
+            copyRunSpill(src, dst, run);
+            src += rowBytes;
+            dst += runBytes;
+          }
+        } else {
+          for (let ky = 0; ky < kernel; ky++) {
+            copyRun(src, dst, run);
+            src += rowBytes;
+            dst += runBytes;
+          }
         }
       }
     }

@@ -61,7 +61,9 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
     const pDcolsIn = place(engine, dcolsIn);
     const pOutput = place(engine, randomF32(rows * outChannels, random));
     const pCols = engine.reserve(rows * depth * 4);
-    const pCols2 = engine.reserve(rows * depth * 4);
+    // im2col's vector copies may spill past a run; 16 sentinels check they never pass cols' end.
+    const pCols2 = engine.reserve((rows * depth + 16) * 4);
+    engine.f32(pCols2 + rows * depth * 4, 16).fill(777);
     const pDcols = engine.reserve(rows * depth * 4);
     const pPack = engine.reserve(packFloats * 4);
 
@@ -72,6 +74,7 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
     k.conv2dBackwardInput(pDoutput, pWeights, pDcols, pDinput, pPack, batch, height, width, inChannels, outChannels, kernel);
 
     const cols = Float32Array.from(engine.f32(pCols2, rows * depth));
+    const sentinels = Array.from(engine.f32(pCols2 + rows * depth * 4, 16));
     const colsKept = Float32Array.from(engine.f32(pCols, rows * depth));
     const dinputScatter = Float32Array.from(engine.f32(pDinput2, input.length));
     const output = Float32Array.from(engine.f32(pOutput, rows * outChannels));
@@ -82,6 +85,7 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
     // im2col is a copy: exact.
     const wantCols = im2colReference(input, s);
     expect(compare(cols, wantCols, new Float64Array(cols.length).fill(1), 0).mismatch).toBe('');
+    expect(sentinels.every((v) => v === 777)).toBe(true);
     expect(compare(colsKept, wantCols, new Float64Array(cols.length).fill(1), 0).mismatch).toBe('');
 
     // col2imAdd sums up to kernel² terms per element, in an order of its own.
