@@ -69,6 +69,7 @@ export class TrainingInterrupted extends SimdnetError {
  * SIGINT handler or a timer can run. A turn costs microseconds, so this is far below 1%.
  */
 const YIELD_EVERY_MS = 25;
+const WASM32_MAX_BYTES = 2 ** 32;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The options a checkpoint records and a resume must repeat. */
@@ -104,16 +105,17 @@ function buildModel(engine: Engine, spec: ModelSpec, batchSize: number, seed: nu
         engine.release(mark);
       }
     };
-    let detail = '';
+    const mib = (bytes: number): string => `${Math.ceil(bytes / 2 ** 20)} MiB`;
+    let needs: string;
     try {
       const one = planBytes(1);
       const perSample = planBytes(2) - one;
-      const needed = before + one + perSample * (batchSize - 1);
-      detail = `: it needs about ${(needed / 2 ** 20).toFixed(0)} MiB (${(perSample / 2 ** 20).toFixed(2)} MiB per sample of the batch, datasets included), and WebAssembly memory stops at 4096 MiB`;
+      const fits = Math.floor((WASM32_MAX_BYTES - before - one) / perSample) + 1;
+      needs = `needs about ${mib(before + one + perSample * (batchSize - 1))} of WebAssembly memory (datasets included, ${(perSample / 2 ** 20).toFixed(2)} MiB per sample of the batch), more than the ${mib(WASM32_MAX_BYTES)} wasm32 allows or this machine gives; try --batch-size ${Math.max(1, Math.min(fits, batchSize >> 1))} or less`;
     } catch {
-      /* even a batch of one does not fit: the reserve's own message says how much */
+      needs = `does not fit even with a batch of one (${err.message})`;
     }
-    throw new SimdnetError(`model ${spec.name} with --batch-size ${batchSize} does not fit in WebAssembly memory${detail}; try a smaller --batch-size (${err.message})`, 1);
+    throw new SimdnetError(`model ${spec.name} with --batch-size ${batchSize} ${needs}`, 1);
   }
 }
 
@@ -343,7 +345,7 @@ export async function train(engine: Engine, spec: ModelSpec, dataset: DatasetLik
       batchSize: options.batchSize,
       learningRate: options.learningRate,
       seed: options.seed,
-      threads: 1,
+      threads: engine.threads,
       fma: engine.variant.fma,
       trainSamples: trainCount,
       validationSamples: validation.length,
