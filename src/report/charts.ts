@@ -137,14 +137,14 @@ export function gallerySpec(run: RunResult, names: ChartNames): TopLevelSpec {
       pair: `${run.classNames[e.trueClass]} → ${run.classNames[e.predictedClass]} (${counts.get(key) ?? 0} in all)`,
       rank: r,
       url: digitPngDataUrl(e.pixels),
-      caption: `${run.classNames[e.predictedClass]} ${(e.confidence * 100).toFixed(0)}%`,
+      caption: `${(e.confidence * 100).toFixed(0)}% · #${e.index}`,
       index: e.index,
     };
   });
   const pairs = [...new Set(rows.map((r) => r.pair))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: runTitle(run, names, 'most common misclassifications'), subtitle: 'true → predicted; under each test image: the prediction and its confidence' },
+    title: { text: runTitle(run, names, 'most common misclassifications'), subtitle: 'true → predicted (count); under each test image: the confidence of the wrong prediction and the test-set index' },
     data: { values: rows.length ? rows : [{ pair: 'no misclassified test images', rank: 1, url: '', caption: '', index: -1 }] },
     width: { step: 72 },
     height: { step: 84 },
