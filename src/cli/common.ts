@@ -1,7 +1,8 @@
 // Flags and steps that train, study and bench share.
 import { Engine } from '../engine/engine.js';
 import type { FmaChoice } from '../engine/wasm.js';
-import { choiceFlag, type Options } from './args.js';
+import { availableParallelism } from 'node:os';
+import { choiceFlag, intFlag, type Options } from './args.js';
 import { loadDataset, type Dataset } from '../data/resolve.js';
 
 export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
@@ -10,11 +11,18 @@ export const FMA_CHOICES = ['auto', 'on', 'off'] as const;
 export const commonOptions: Options = {
   'data-dir': { type: 'string' },
   fma: { type: 'string' },
+  threads: { type: 'string' },
   json: { type: 'boolean' },
 };
 
-export function createEngine(fma: string | undefined): Promise<Engine> {
-  return Engine.create({ fma: choiceFlag(fma, 'fma', FMA_CHOICES, 'auto') as FmaChoice });
+/** Training defaults to every core; one-off inference to one thread. */
+export const ALL_CORES = availableParallelism();
+
+export function createEngine(fma: string | undefined, threads?: string, defaultThreads = 1): Promise<Engine> {
+  return Engine.create({
+    fma: choiceFlag(fma, 'fma', FMA_CHOICES, 'auto') as FmaChoice,
+    threads: intFlag(threads, 'threads', defaultThreads),
+  });
 }
 
 /** Datasets load once per process even when several runs use them. */

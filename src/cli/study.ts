@@ -1,7 +1,7 @@
 // simdnet study: every model on every dataset, then one comparison table (Markdown and JSON).
 import { join, resolve } from 'node:path';
 import { intFlag, listFlag, parseFlags } from './args.js';
-import { DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
+import { ALL_CORES, DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
 import { MODEL_NAMES, modelSpec } from '../nn/models.js';
 import { train } from '../train/trainer.js';
 import { createEpochProgress } from './progress.js';
@@ -28,6 +28,7 @@ Options:
   --seed N            seed for every run (default 0)
   --limit N           train on the first N training images only
   --data-dir DIR      folder holding mnist/ and fashion-mnist/
+  --threads N         threads to train with (default: every core)
   --fma auto|on|off   relaxed-SIMD FMA kernels (default auto)
   --json              one JSON object per line instead of text`;
 
@@ -52,7 +53,7 @@ export async function runStudy(argv: string[]): Promise<void> {
   const outDir = resolve((values.out as string | undefined) ?? join('out', 'study'));
   const json = Boolean(values.json);
   const metricsLog = new MetricsLog(values.log as string | undefined, values.csv as string | undefined);
-  const engine = await createEngine(values.fma as string | undefined);
+  const engine = await createEngine(values.fma as string | undefined, values.threads as string | undefined, ALL_CORES);
 
   const results: RunResult[] = [];
   for (const datasetName of datasets) {

@@ -1,6 +1,6 @@
 // simdnet train: one model on one dataset, per-epoch metrics, then the test set.
 import { choiceFlag, floatFlag, intFlag, parseFlags } from './args.js';
-import { DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
+import { ALL_CORES, DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
 import { MODEL_NAMES, modelSpec } from '../nn/models.js';
 import { runOptions, train } from '../train/trainer.js';
 import { checkResumeOptions, readCheckpoint, CHECKPOINT_FILE } from '../train/checkpoint.js';
@@ -22,6 +22,7 @@ Options:
   --validation-split F    fraction held out from the end of the training set (default 0.1)
   --limit N               train on the first N training images only
   --data-dir DIR          folder holding mnist/ and fashion-mnist/ (default: $SIMDNET_DATA, the cache, Debian's, then download)
+  --threads N             threads to train with (default: every core)
   --fma auto|on|off       relaxed-SIMD fused multiply-add build (default auto: where the runtime supports it)
   --save DIR              save the trained model in TensorFlow.js layers format (DIR/model.json + weights)
   --out DIR               write an HTML report with SVG charts (DIR/index.html, DIR/images/*.svg)
@@ -87,7 +88,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   const outDir = values.out as string | undefined;
   const metricsLog = new MetricsLog(values.log as string | undefined, values.csv as string | undefined);
   let savedFiles: string[] = [];
-  const engine = await createEngine(values.fma as string | undefined);
+  const engine = await createEngine(values.fma as string | undefined, values.threads as string | undefined, ALL_CORES);
   if (resume) checkResumeOptions(resume.meta.options, runOptions(engine, spec, { name: datasetName }, options), resumeDir!);
   const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
   if (!json) console.log(`training ${spec.name} on ${dataset.displayName} (${engine.variant.fma ? 'FMA' : 'SIMD'} kernels, data from ${dataset.source.dir})`);
