@@ -114,6 +114,12 @@ function badMeta(m: Record<string, unknown>): string | undefined {
   }
   if (!isNum(m.lossSum) || !isNum(m.epochSeconds)) return 'malformed running sums';
   if (!Array.isArray(m.history) || m.history.length !== m.epoch) return 'history does not match the epoch count';
+  const numOrNull = (x: unknown): boolean => x === null || typeof x === 'number';
+  for (const [i, r] of (m.history as Record<string, unknown>[]).entries()) {
+    if (typeof r !== 'object' || r === null || r.epoch !== i + 1 || typeof r.trainLoss !== 'number' || typeof r.trainAccuracy !== 'number' || !numOrNull(r.valLoss) || !numOrNull(r.valAccuracy) || typeof r.seconds !== 'number') {
+      return `malformed history record ${i + 1}`;
+    }
+  }
   if (typeof m.payloadSha256 !== 'string') return 'no payload hash';
   return undefined;
 }
