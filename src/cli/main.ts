@@ -3,6 +3,7 @@
 import { SimdnetError } from '../engine/errors.js';
 import { runTrain } from './train.js';
 import { runStudy } from './study.js';
+import { runServe } from './serve.js';
 import { runEvaluate } from './evaluate.js';
 import { runPredict } from './predict.js';
 
@@ -13,6 +14,7 @@ Usage: simdnet <command> [options]
 Commands:
   train    train one model on one dataset and evaluate it on the test set
   study    train every model on every dataset and compare them
+  serve    serve the in-browser demo and the datasets (http://127.0.0.1:8080/)
   evaluate evaluate a saved model (TensorFlow.js layers format) on a test set
   predict  classify PNG images with a saved model
 
@@ -21,6 +23,7 @@ Run simdnet <command> --help for a command's options.`;
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
   train: runTrain,
   study: runStudy,
+  serve: runServe,
   evaluate: runEvaluate,
   predict: runPredict,
 };

@@ -131,6 +131,33 @@ async function readSplits(files: Record<FileKey, string>, info: DatasetInfo, reg
   };
 }
 
+export interface DatasetLocation {
+  kind: 'data-dir' | 'cache' | 'debian';
+  dir: string;
+  /** Each file's path: the decompressed name where present, else the .gz. */
+  files: Record<FileKey, string>;
+}
+
+/**
+ * Where loadDataset would read a dataset's four files from, by the same order but without
+ * downloading, reading or verifying anything (simdnet serve hands the files to browsers, which
+ * verify them). Undefined when no complete copy is found; throws as loadDataset does when an
+ * explicit data dir lacks a file.
+ */
+export function locateDataset(name: string, opts: Pick<LoadDatasetOptions, 'dataDir' | 'cacheDir' | 'debianDir' | 'registry' | 'env'> = {}): DatasetLocation | undefined {
+  const info = getDataset(name, opts.registry ?? defaultRegistry);
+  const dataDir = opts.dataDir || (opts.env ?? process.env).SIMDNET_DATA || undefined;
+  if (dataDir) return { kind: 'data-dir', ...filesInDataDir(dataDir, name, info) };
+  const cacheDir = join(opts.cacheDir ?? defaultCacheDir(), name);
+  const cached = findFiles(cacheDir, info);
+  if (isComplete(cached)) return { kind: 'cache', dir: cacheDir, files: cached };
+  const debianRoot = opts.debianDir === undefined ? DEBIAN_DATASETS_DIR : opts.debianDir;
+  if (debianRoot === null) return undefined;
+  const debianDir = join(debianRoot, name);
+  const debian = findFiles(debianDir, info);
+  return isComplete(debian) ? { kind: 'debian', dir: debianDir, files: debian } : undefined;
+}
+
 /** Finds, verifies and loads a dataset by registry name ("mnist", "fashion-mnist"). */
 export async function loadDataset(name: string, opts: LoadDatasetOptions = {}): Promise<Dataset> {
   const reg = opts.registry ?? defaultRegistry;

@@ -1,0 +1,202 @@
+// simdnet in web pages: the embedding API. Training runs in a Web Worker (simdnet.worker.js,
+// beside this module with the wasm files), so the page stays responsive.
+//
+//   const engine = await createEngine();
+//   const mnist = await fetchDataset('mnist');              // data/mnist/*.gz, as `simdnet serve` serves
+//   const model = await engine.model('cnn');                // or a custom ModelSpec
+//   await model.fit(mnist.train, { epochs: 1, onEpoch: (r) => console.log(r) });
+//   const { accuracy } = await model.evaluate(mnist.test);
+//   const probs = await model.predict(pixels);              // 784 bytes (or 0..1 floats) per image
+//   const weights = await model.getWeights();               // Float32Array; setWeights(weights) restores
+import { SimdnetError } from '../engine/errors.js';
+import type { FmaChoice } from '../engine/wasm.js';
+import { MODELS, MODEL_NAMES, modelSpec } from '../nn/models.js';
+import type { ModelSpec } from '../nn/spec.js';
+import type { BatchProgress } from '../train/trainer.js';
+import type { EpochRecord } from '../train/types.js';
+import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from './core.js';
+import type { BuildResult, FromWorker, InitResult, Request, Results } from './protocol.js';
+
+export { fetchDataset, type WebDataset, type FetchDatasetOptions } from './data.js';
+export { MODELS, MODEL_NAMES, SimdnetError };
+export type { BatchProgress, EpochRecord, EvaluateResult, FitOptions, FitResult, ModelOptions, ModelSpec, Samples };
+export type { LayerSpec } from '../nn/spec.js';
+export { registry as DATASETS } from '../data/registry.js';
+
+export interface CreateEngineOptions {
+  /** Folder URL holding simdnet.worker.js and the .wasm files; default: this module's folder. */
+  baseUrl?: string | URL;
+  /** Threads to train with: a number, or 'auto' (the machine's cores when the page allows threads). */
+  threads?: number | 'auto';
+  /** Relaxed-SIMD FMA kernels: 'auto' (where the browser has them), 'on' or 'off'. */
+  fma?: FmaChoice;
+}
+
+export interface EngineInfo {
+  /** Which kernels run: FMA (relaxed SIMD) or plain SIMD; shared memory or private. */
+  variant: { fma: boolean; shared: boolean };
+  threads: number;
+  requestedThreads: number;
+  crossOriginIsolated: boolean;
+  /** One plain sentence on how many threads train and why: show it to users. */
+  threadNote: string;
+}
+
+export interface WebFitOptions extends FitOptions {
+  onBatch?: (progress: BatchProgress) => void;
+  onEpoch?: (record: EpochRecord) => void;
+  /** Least time between onBatch calls, in ms (default 100). */
+  progressMs?: number;
+}
+
+/** Why the engine trains on the threads it does, in words for the page. */
+export function threadNote(requested: number, threads: number, isolated: boolean): string {
+  if (threads > 1) return `Training on ${threads} threads (shared WebAssembly memory; the page is cross-origin isolated).`;
+  if (requested <= 1) return 'Training on one thread, as chosen.';
+  if (!isolated) {
+    return (
+      'Training on one thread: this page is not cross-origin isolated, so the browser withholds SharedArrayBuffer, which threads need. ' +
+      'Serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp (simdnet serve does).'
+    );
+  }
+  return "Training on one thread: the page is cross-origin isolated, but this build of simdnet has no thread pool yet (it is being built), so threads cannot be used.";
+}
+
+type Listener = (message: FromWorker) => void;
+
+class Channel {
+  private nextId = 1;
+  private listeners = new Map<number, Listener>();
+
+  constructor(readonly worker: Worker) {
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.listeners.get(event.data.id)?.(event.data);
+    worker.onerror = (event) => {
+      const error = new SimdnetError(`the simdnet worker failed: ${event.message || 'it could not be loaded (check that simdnet.worker.js is served beside simdnet.js)'}`, 1);
+      for (const listener of this.listeners.values()) listener({ id: 0, type: 'error', message: error.message, name: error.name });
+      this.listeners.clear();
+    };
+  }
+
+  call<K extends Request['op']>(request: Extract<Request, { op: K }>, onEvent?: Listener, transfer: Transferable[] = []): Promise<Results[K]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.listeners.set(id, (message) => {
+        if (message.type === 'result') {
+          this.listeners.delete(id);
+          resolve(message.value as Results[K]);
+        } else if (message.type === 'error') {
+          this.listeners.delete(id);
+          const error = message.name === 'SimdnetError' ? new SimdnetError(message.message, 1) : new Error(message.message);
+          reject(error);
+        } else {
+          onEvent?.(message);
+        }
+      });
+      this.worker.postMessage({ id, ...request }, transfer);
+    });
+  }
+}
+
+export class WebModel {
+  constructor(
+    private readonly channel: Channel,
+    private readonly owner: WebEngine,
+    readonly spec: ModelSpec,
+    readonly paramCount: number,
+    readonly inputSize: number,
+    readonly classes: number,
+  ) {}
+
+  private check(): void {
+    if (this.owner.current !== this) throw new SimdnetError(`model '${this.spec.name}' was replaced by a newer engine.model(...) call; an engine holds one model at a time`);
+  }
+
+  /** Trains on `data` (e.g. a WebDataset's train split); resolves when done or stopped. */
+  fit(data: Samples, options: WebFitOptions = {}): Promise<FitResult> {
+    this.check();
+    const { onBatch, onEpoch, progressMs = 100, ...fitOptions } = options;
+    const samples = { images: data.images, labels: data.labels, count: data.count };
+    return this.channel.call({ op: 'fit', data: samples, options: fitOptions, progressMs }, (message) => {
+      if (message.type === 'batch') onBatch?.(message.progress);
+      else if (message.type === 'epoch') onEpoch?.(message.record);
+    });
+  }
+
+  /** Ends a running fit after its current batch; the model keeps what it learnt. */
+  async stop(): Promise<void> {
+    await this.channel.call({ op: 'stop' });
+  }
+
+  evaluate(data: Samples): Promise<EvaluateResult> {
+    this.check();
+    return this.channel.call({ op: 'evaluate', data: { images: data.images, labels: data.labels, count: data.count } });
+  }
+
+  /** Class probabilities [count, classes]; pixels are bytes 0..255 or floats 0..1, inputSize per image. */
+  predict(pixels: Uint8Array | Float32Array, count = Math.floor(pixels.length / this.inputSize)): Promise<Float32Array> {
+    this.check();
+    return this.channel.call({ op: 'predict', pixels, count });
+  }
+
+  /** Every weight and bias, layer by layer, as one Float32Array of paramCount values. */
+  getWeights(): Promise<Float32Array> {
+    this.check();
+    return this.channel.call({ op: 'getWeights' });
+  }
+
+  async setWeights(weights: Float32Array): Promise<void> {
+    this.check();
+    await this.channel.call({ op: 'setWeights', weights });
+  }
+}
+
+export class WebEngine {
+  /** The model the worker holds now. */
+  current: WebModel | undefined;
+
+  constructor(
+    private readonly channel: Channel,
+    readonly info: EngineInfo,
+  ) {}
+
+  /** Builds a named model ('cnn', 'cnn-tuned', 'mlp', 'mlp-tuned') or a custom spec, replacing the previous one. */
+  async model(nameOrSpec: string | ModelSpec, options: ModelOptions = {}): Promise<WebModel> {
+    const spec = typeof nameOrSpec === 'string' ? modelSpec(nameOrSpec) : nameOrSpec;
+    this.current = undefined;
+    const built: BuildResult = await this.channel.call({ op: 'build', spec, options });
+    this.current = new WebModel(this.channel, this, spec, built.paramCount, built.inputSize, built.classes);
+    return this.current;
+  }
+
+  /** Ends the worker; the engine cannot be used afterwards. */
+  terminate(): void {
+    this.channel.worker.terminate();
+    this.current = undefined;
+  }
+}
+
+/** Starts the worker, loads the wasm kernels into it and reports how it will train. */
+export async function createEngine(options: CreateEngineOptions = {}): Promise<WebEngine> {
+  if (typeof Worker === 'undefined') throw new SimdnetError('this environment has no Web Workers; simdnet trains in a worker');
+  const base = new URL(options.baseUrl ?? './', import.meta.url);
+  const isolated = globalThis.crossOriginIsolated === true;
+  const cores = globalThis.navigator?.hardwareConcurrency || 1;
+  const requested = options.threads === undefined || options.threads === 'auto' ? cores : options.threads;
+  if (!Number.isInteger(requested) || requested < 1) throw new SimdnetError(`threads must be 'auto' or a positive integer, got ${options.threads}`);
+  const worker = new Worker(new URL('simdnet.worker.js', base), { type: 'module', name: 'simdnet' });
+  const channel = new Channel(worker);
+  let init: InitResult;
+  try {
+    init = await channel.call({ op: 'init', fma: options.fma ?? 'auto', threads: isolated ? requested : 1, wasmBase: base.href });
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
+  return new WebEngine(channel, {
+    variant: init.variant,
+    threads: init.threads,
+    requestedThreads: requested,
+    crossOriginIsolated: isolated,
+    threadNote: threadNote(requested, init.threads, isolated),
+  });
+}

@@ -1,0 +1,50 @@
+// Messages between the page (src/web/index.ts) and the training worker (src/web/worker.ts).
+// Every request carries an id; the worker answers it with one 'result' or 'error', and a fit
+// also streams 'batch' and 'epoch' messages under the same id. 'stop' is answered at once, even
+// mid-fit; every other request waits for the one before it.
+import type { FmaChoice, WasmVariant } from '../engine/wasm.js';
+import type { ModelSpec } from '../nn/spec.js';
+import type { BatchProgress } from '../train/trainer.js';
+import type { EpochRecord } from '../train/types.js';
+import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from './core.js';
+
+export type Request =
+  | { op: 'init'; fma: FmaChoice; threads: number; wasmBase: string }
+  | { op: 'build'; spec: ModelSpec; options: ModelOptions }
+  | { op: 'fit'; data: Samples; options: FitOptions; progressMs: number }
+  | { op: 'evaluate'; data: Samples }
+  | { op: 'predict'; pixels: Uint8Array | Float32Array; count: number }
+  | { op: 'getWeights' }
+  | { op: 'setWeights'; weights: Float32Array }
+  | { op: 'stop' };
+
+export interface InitResult {
+  variant: WasmVariant;
+  /** Threads the engine trains with. */
+  threads: number;
+}
+
+export interface BuildResult {
+  paramCount: number;
+  inputSize: number;
+  classes: number;
+}
+
+export interface Results {
+  init: InitResult;
+  build: BuildResult;
+  fit: FitResult;
+  evaluate: EvaluateResult;
+  predict: Float32Array;
+  getWeights: Float32Array;
+  setWeights: null;
+  stop: null;
+}
+
+export type ToWorker = { id: number } & Request;
+
+export type FromWorker =
+  | { id: number; type: 'result'; value: unknown }
+  | { id: number; type: 'error'; message: string; name: string }
+  | { id: number; type: 'batch'; progress: BatchProgress }
+  | { id: number; type: 'epoch'; record: EpochRecord };

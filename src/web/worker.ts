@@ -1,0 +1,120 @@
+// The training worker: owns one Engine and at most one resident model, and answers the
+// requests of src/web/protocol.ts. Training here keeps the page responsive however long it runs.
+import { Engine } from '../engine/engine.js';
+import { SimdnetError } from '../engine/errors.js';
+import { variantFileName, type FmaChoice, type WasmVariant } from '../engine/wasm.js';
+import { ResidentModel, checkSpec } from './core.js';
+import type { FromWorker, Request, ToWorker } from './protocol.js';
+
+const scope = self as unknown as {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+};
+
+let engine: Engine | undefined;
+let model: ResidentModel | undefined;
+/** Engine memory before any model: a new model releases back to here, replacing the old. */
+let engineBase = 0;
+let stopRequested = false;
+let queue: Promise<void> = Promise.resolve();
+
+async function fetchBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+  const response = await fetch(url);
+  if (!response.ok) throw new SimdnetError(`cannot load the kernels from ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** FMA (relaxed SIMD) where the browser validates it, else plain SIMD, else one clear error. */
+async function compileKernels(base: string, fma: FmaChoice, shared: boolean): Promise<{ module: WebAssembly.Module; variant: WasmVariant }> {
+  if (fma !== 'off') {
+    const variant = { fma: true, shared };
+    const bytes = await fetchBytes(new URL(variantFileName(variant), base));
+    if (WebAssembly.validate(bytes)) return { module: await WebAssembly.compile(bytes), variant };
+    if (fma === 'on') throw new SimdnetError('fma: "on": this browser does not support WebAssembly relaxed SIMD');
+  }
+  const variant = { fma: false, shared };
+  const bytes = await fetchBytes(new URL(variantFileName(variant), base));
+  if (!WebAssembly.validate(bytes)) {
+    throw new SimdnetError('this browser lacks WebAssembly SIMD (needed: Chrome 91+, Firefox 89+, Safari 16.4+)');
+  }
+  return { module: await WebAssembly.compile(bytes), variant };
+}
+
+function needModel(): ResidentModel {
+  if (!model) throw new SimdnetError('no model: build one first (engine.model(...))');
+  return model;
+}
+
+async function handle(id: number, request: Request): Promise<{ value: unknown; transfer?: Transferable[] }> {
+  switch (request.op) {
+    case 'init': {
+      // One thread until the engine's thread pool lands; the shared build then takes over here.
+      const { module, variant } = await compileKernels(request.wasmBase, request.fma, false);
+      engine = await Engine.fromModule(module, variant);
+      engineBase = engine.mark();
+      return { value: { variant, threads: 1 } };
+    }
+    case 'build': {
+      if (!engine) throw new SimdnetError('the engine is not initialised');
+      checkSpec(request.spec);
+      model = undefined;
+      engine.release(engineBase);
+      model = new ResidentModel(engine, request.spec, request.options);
+      return { value: { paramCount: model.paramCount, inputSize: model.inputSize, classes: model.classes } };
+    }
+    case 'fit': {
+      const current = needModel();
+      stopRequested = false;
+      let lastPost = 0;
+      const result = await current.fit(request.data, request.options, {
+        onBatch: (progress) => {
+          const now = performance.now();
+          if (now - lastPost >= request.progressMs || progress.batch === progress.batches) {
+            lastPost = now;
+            scope.postMessage({ id, type: 'batch', progress });
+          }
+        },
+        onEpoch: (record) => scope.postMessage({ id, type: 'epoch', record }),
+        shouldStop: () => stopRequested,
+      });
+      return { value: result };
+    }
+    case 'evaluate': {
+      const result = needModel().evaluate(request.data);
+      return { value: result, transfer: [result.predictions.buffer, result.confidences.buffer] };
+    }
+    case 'predict': {
+      const probs = needModel().predict(request.pixels, request.count);
+      return { value: probs, transfer: [probs.buffer] };
+    }
+    case 'getWeights': {
+      const weights = needModel().getWeights();
+      return { value: weights, transfer: [weights.buffer] };
+    }
+    case 'setWeights':
+      needModel().setWeights(request.weights);
+      return { value: null };
+    case 'stop':
+      stopRequested = true;
+      return { value: null };
+  }
+}
+
+function answer(id: number, request: Request): Promise<void> {
+  return handle(id, request).then(
+    ({ value, transfer }) => scope.postMessage({ id, type: 'result', value }, transfer ?? []),
+    (error: unknown) => {
+      const e = error instanceof Error ? error : new Error(String(error));
+      scope.postMessage({ id, type: 'error', message: e.message, name: e.name });
+    },
+  );
+}
+
+scope.onmessage = (event) => {
+  const { id, ...request } = event.data;
+  if (request.op === 'stop') {
+    void answer(id, request);
+    return;
+  }
+  queue = queue.then(() => answer(id, request as Request));
+};

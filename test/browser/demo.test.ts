@@ -1,0 +1,94 @@
+// The demo page in headless Chromium, served by the real `simdnet serve`: it is cross-origin
+// isolated, trains the MLP on 20,000 MNIST images in a worker to over 90% test accuracy, predicts
+// a digit drawn with the mouse, and fits a phone's width. Screenshots go to artifacts/.
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, browserTestsBlocked, launchChromium, serve, type Served } from './helpers.js';
+
+const blocked = browserTestsBlocked();
+const ARTIFACTS = `${ROOT}artifacts/`;
+
+describe.skipIf(blocked)('demo page in Chromium', () => {
+  let server: Served;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    [server, browser] = await Promise.all([serve(), launchChromium()]);
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    await page.goto(server.url);
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('is cross-origin isolated and says how many threads train, and why', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/); // bound to loopback by default
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await page.waitForSelector('body[data-engine="ready"]', { timeout: 20_000 });
+    const note = await page.textContent('#thread-note');
+    expect(note).toMatch(/^Training on (one thread|\d+ threads)/);
+    expect(await page.textContent('#engine-info')).toMatch(/kernels/);
+  }, 30_000);
+
+  it('trains the MLP on 20,000 MNIST images to over 90% test accuracy', async () => {
+    await page.waitForSelector('#train:not([disabled])', { timeout: 30_000 });
+    await page.selectOption('#dataset', 'mnist');
+    await page.selectOption('#model', 'mlp');
+    await page.fill('#epochs', '1');
+    await page.selectOption('#limit', '20000');
+    await page.click('#train');
+    await page.waitForSelector('#test-accuracy[data-value]', { timeout: 60_000 });
+    const accuracy = Number(await page.getAttribute('#test-accuracy', 'data-value'));
+    expect(accuracy).toBeGreaterThan(0.9);
+    expect(await page.textContent('#test-accuracy')).toMatch(/^\d+\.\d\d%$/);
+    expect(Number((await page.textContent('#stat-speed'))!.replace(/\D/g, ''))).toBeGreaterThan(0);
+    // The results: a 10x10 confusion matrix with class names, per-class bars, a gallery of mistakes.
+    expect(await page.locator('#confusion tbody tr').count()).toBe(10);
+    expect(await page.locator('#confusion tbody tr:first-child td').count()).toBe(10);
+    expect(await page.locator('#per-class li').count()).toBe(10);
+    expect(await page.locator('#gallery figure').count()).toBeGreaterThan(0);
+    expect(await page.textContent('#status')).toMatch(/test accuracy/);
+  }, 90_000);
+
+  it('predicts a digit drawn with the mouse', async () => {
+    const box = (await page.locator('#draw').boundingBox())!;
+    const at = (fx: number, fy: number): [number, number] => [box.x + fx * box.width, box.y + fy * box.height];
+    await page.click('#clear');
+    // A "7": the top bar, then the diagonal down.
+    await page.mouse.move(...at(0.3, 0.25));
+    await page.mouse.down();
+    for (const [fx, fy] of [[0.5, 0.25], [0.7, 0.25], [0.62, 0.45], [0.55, 0.6], [0.48, 0.78]] as const) {
+      await page.mouse.move(...at(fx, fy), { steps: 6 });
+    }
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelectorAll('#probabilities li').length === 10, undefined, { timeout: 10_000 });
+    const prediction = await page.textContent('#prediction');
+    expect(prediction).toMatch(/^\d · \d+\.\d%$/);
+    const sum = await page.$$eval('#probabilities .value', (cells) => cells.reduce((s, c) => s + parseFloat(c.textContent!), 0));
+    expect(sum).toBeGreaterThan(98);
+    expect(sum).toBeLessThan(102);
+    await page.screenshot({ path: `${ARTIFACTS}browser-demo.png`, fullPage: true });
+  }, 30_000);
+
+  it('fits a phone screen without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(200);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `${ARTIFACTS}browser-demo-phone.png`, fullPage: true });
+  }, 30_000);
+
+  it('logged no errors', () => {
+    expect(problems).toEqual([]);
+  });
+});
