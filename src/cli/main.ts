@@ -6,6 +6,7 @@ import { runStudy } from './study.js';
 import { runServe } from './serve.js';
 import { runEvaluate } from './evaluate.js';
 import { runPredict } from './predict.js';
+import { runBench } from './bench.js';
 
 const usage = `simdnet: train CNNs and MLPs on MNIST and Fashion-MNIST with WebAssembly SIMD
 
@@ -17,6 +18,7 @@ Commands:
   serve    serve the in-browser demo and the datasets (http://127.0.0.1:8080/)
   evaluate evaluate a saved model (TensorFlow.js layers format) on a test set
   predict  classify PNG images with a saved model
+  bench    measure training throughput (samples/s) of one model
 
 Run simdnet <command> --help for a command's options.`;
 
@@ -26,6 +28,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   serve: runServe,
   evaluate: runEvaluate,
   predict: runPredict,
+  bench: runBench,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,66 @@
+// simdnet bench: training samples per second of one model, for comparing machines and builds.
+import { choiceFlag, intFlag, parseFlags } from './args.js';
+import { ALL_CORES, DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
+import { MODEL_NAMES, modelSpec } from '../nn/models.js';
+import { measureThroughput } from '../train/throughput.js';
+import { describeMachine } from '../util/machine.js';
+
+export const benchHelp = `Usage: simdnet bench --model <${MODEL_NAMES.join('|')}> [options]
+
+Times training steps (forward, backward, Adam) of batch 64 after a warm-up and prints samples/s
+and the projected seconds per 60,000-image epoch (the median of several repeats).
+
+Options:
+  --dataset NAME      images to train on: ${DATASET_NAMES.join(' or ')} (default mnist)
+  --threads N         threads (default: every core)
+  --batches K         timed steps per repeat (default 30)
+  --repeats R         repeats; the median is reported (default 5)
+  --batch-size N      (default 64)
+  --data-dir DIR      folder holding mnist/ and fashion-mnist/
+  --fma auto|on|off   relaxed-SIMD FMA kernels (default auto)
+  --json              print the result as one JSON line`;
+
+export async function runBench(argv: string[]): Promise<void> {
+  const { values } = parseFlags('bench', argv, {
+    ...commonOptions,
+    model: { type: 'string' },
+    dataset: { type: 'string' },
+    batches: { type: 'string' },
+    repeats: { type: 'string' },
+    'batch-size': { type: 'string' },
+  });
+  if (values.help) return void console.log(benchHelp);
+  const spec = modelSpec(choiceFlag(values.model as string | undefined, 'model', MODEL_NAMES));
+  const datasetName = choiceFlag(values.dataset as string | undefined, 'dataset', DATASET_NAMES, 'mnist');
+  const batches = intFlag(values.batches as string | undefined, 'batches', 30);
+  const repeats = intFlag(values.repeats as string | undefined, 'repeats', 5);
+  const batchSize = intFlag(values['batch-size'] as string | undefined, 'batch-size', 64);
+  const engine = await createEngine(values.fma as string | undefined, values.threads as string | undefined, ALL_CORES);
+  const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
+  const result = measureThroughput(engine, spec, dataset.train, {
+    batchSize,
+    batches,
+    warmupBatches: Math.max(5, Math.ceil(batches / 3)),
+    repeats,
+    seed: 0,
+  });
+  const threads = engine.threads;
+  engine.close();
+  const summary = {
+    model: spec.name,
+    dataset: datasetName,
+    threads,
+    fma: engine.variant.fma,
+    batchSize,
+    samplesPerSecond: Math.round(result.samplesPerSecond),
+    secondsPerEpoch: Number((60000 / result.samplesPerSecond).toFixed(2)),
+    repeats: result.repeats.map(Math.round),
+    machine: describeMachine(),
+  };
+  if (values.json) return emitJson(summary);
+  console.log(
+    `${spec.name}: ${summary.samplesPerSecond} samples/s (median of ${repeats} x ${batches} batches of ${batchSize}; ` +
+      `${summary.threads} thread${summary.threads > 1 ? 's' : ''}, ${summary.fma ? 'FMA' : 'plain SIMD'}), ` +
+      `${summary.secondsPerEpoch} s per 60,000-image epoch`,
+  );
+}
