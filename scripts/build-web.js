@@ -1,5 +1,5 @@
 // Builds the browser side into dist/web/: the embedding API (simdnet.js, ESM), the training
-// worker (simdnet.worker.js), the demo page (index.html, demo.css, demo.js) and the wasm kernels.
+// worker (simdnet.worker.js) and its kernel threads (simdnet.kernel-worker.js), the demo page (index.html, demo.css, demo.js) and the wasm kernels.
 // Everything is self-contained: no CDN, so a served copy works offline.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -48,6 +48,7 @@ await build({
   entryPoints: {
     simdnet: 'src/web/index.ts',
     'simdnet.worker': 'src/web/worker.ts',
+    'simdnet.kernel-worker': 'src/web/kernel-worker.ts',
     demo: 'src/web/demo/main.ts',
   },
   outdir: out,

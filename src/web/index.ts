@@ -59,7 +59,7 @@ export function threadNote(requested: number, threads: number, isolated: boolean
       'Serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp (simdnet serve does).'
     );
   }
-  return "Training on one thread: the page is cross-origin isolated, but this build of simdnet has no thread pool yet (it is being built), so threads cannot be used.";
+  return 'Training on one thread: the engine could not start more (see the console).';
 }
 
 type Listener = (message: FromWorker) => void;

@@ -3,6 +3,7 @@
 import { Engine } from '../engine/engine.js';
 import { SimdnetError } from '../engine/errors.js';
 import { variantFileName, type FmaChoice, type WasmVariant } from '../engine/wasm.js';
+import type { WorkerSpawner } from '../engine/thread-pool.js';
 import { ResidentModel, checkSpec } from './core.js';
 import type { FromWorker, Request, ToWorker } from './protocol.js';
 
@@ -40,6 +41,17 @@ async function compileKernels(base: string, fma: FmaChoice, shared: boolean): Pr
   return { module: await WebAssembly.compile(bytes), variant };
 }
 
+/** Kernel threads as nested module workers; the shared memory and module travel in the init message. */
+function browserSpawner(base: string): WorkerSpawner {
+  return (init) =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('simdnet.kernel-worker.js', base), { type: 'module', name: `simdnet kernels ${init.thread}` });
+      worker.onerror = (event) => reject(new SimdnetError(`kernel thread ${init.thread} failed to start: ${event.message || 'simdnet.kernel-worker.js could not be loaded'}`, 1));
+      worker.onmessage = () => resolve({ terminate: () => worker.terminate() });
+      worker.postMessage(init);
+    });
+}
+
 function needModel(): ResidentModel {
   if (!model) throw new SimdnetError('no model: build one first (engine.model(...))');
   return model;
@@ -48,11 +60,13 @@ function needModel(): ResidentModel {
 async function handle(id: number, request: Request): Promise<{ value: unknown; transfer?: Transferable[] }> {
   switch (request.op) {
     case 'init': {
-      // One thread until the engine's thread pool lands; the shared build then takes over here.
-      const { module, variant } = await compileKernels(request.wasmBase, request.fma, false);
-      engine = await Engine.fromModule(module, variant);
+      // Threads need shared memory, which browsers give only to cross-origin isolated pages.
+      const threads = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated ? request.threads : 1;
+      const { module, variant } = await compileKernels(request.wasmBase, request.fma, threads > 1);
+      engine?.close();
+      engine = await Engine.fromModule(module, variant, threads, browserSpawner(request.wasmBase));
       engineBase = engine.mark();
-      return { value: { variant, threads: 1 } };
+      return { value: { variant, threads: engine.threads } };
     }
     case 'build': {
       if (!engine) throw new SimdnetError('the engine is not initialised');
