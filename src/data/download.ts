@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SimdnetError } from '../engine/errors.js';
-import { checksumError, decompressIdx, isGzip, sha256Hex, type ExpectedHash } from './idx.js';
+import { MAX_IDX_BYTES, checksumError, decompressIdx, isGzip, sha256Hex, type ExpectedHash } from './idx.js';
 import type { DatasetFile } from './registry.js';
 
 /** Called as bytes arrive; once more at the end with receivedBytes === totalBytes. */
@@ -19,6 +19,10 @@ export interface DownloadOptions {
   destDir: string;
   /** Give up on an attempt after this long with no data (ms, default 30 000). */
   timeoutMs?: number;
+  /** Give up on an attempt after this long in all, however steadily it trickles (ms, default 15 minutes). */
+  deadlineMs?: number;
+  /** Refuse a response larger than this (bytes; default MAX_IDX_BYTES, more than any dataset file). */
+  maxBytes?: number;
   /** Extra attempts per mirror after a transient failure (default 2). */
   retries?: number;
   /** First back-off between attempts (ms, doubled each time; default 500). */
@@ -44,6 +48,9 @@ export function mirrorUrl(base: string, fileName: string): string {
  */
 export async function downloadFile(file: DatasetFile, opts: DownloadOptions): Promise<string> {
   const { mirrors, destDir, timeoutMs = 30_000, retries = 2, backoffMs = 500 } = opts;
+  // Every loop below is bounded: mirrors × (retries + 1) attempts, each ended by the idle time-out,
+  // the deadline or the size cap.
+  if (!(Number.isInteger(retries) && retries >= 0 && retries <= 10)) throw new Error(`retries must be 0..10, got ${retries}`);
   if (mirrors.length === 0) throw new SimdnetError(`${file.name}: no download mirrors configured`, 1);
   try {
     await mkdir(destDir, { recursive: true });
@@ -70,7 +77,10 @@ export async function downloadFile(file: DatasetFile, opts: DownloadOptions): Pr
 }
 
 async function fetchToCache(url: string, file: DatasetFile, opts: DownloadOptions, timeoutMs: number): Promise<string> {
+  const maxBytes = opts.maxBytes ?? MAX_IDX_BYTES;
+  const deadlineMs = opts.deadlineMs ?? 15 * 60_000;
   const controller = new AbortController();
+  const deadline = setTimeout(() => controller.abort(new Error(`not finished after ${deadlineMs} ms, gave up`)), deadlineMs);
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
     clearTimeout(timer);
@@ -92,6 +102,10 @@ async function fetchToCache(url: string, file: DatasetFile, opts: DownloadOption
     // With a Content-Encoding, fetch hands over decoded bytes and Content-Length counts encoded ones.
     const length = Number(response.headers.get('content-length'));
     const total = response.headers.get('content-encoding') || !(length > 0) ? null : length;
+    if (total !== null && total > maxBytes) {
+      await response.body.cancel().catch(() => {});
+      throw new PermanentError(`the server announces ${total} bytes, more than the ${maxBytes} any dataset file needs`);
+    }
 
     handle = await open(tempPath, 'wx');
     let received = 0;
@@ -101,8 +115,12 @@ async function fetchToCache(url: string, file: DatasetFile, opts: DownloadOption
       arm();
       const { done, value } = await reader.read();
       if (done) break;
-      await handle.write(value);
       received += value.byteLength;
+      if (received > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw new PermanentError(`the server sent more than ${maxBytes} bytes, more than any dataset file needs`);
+      }
+      await handle.write(value);
       opts.onProgress?.(file.name, received, total);
     }
     clearTimeout(timer);
@@ -133,6 +151,7 @@ async function fetchToCache(url: string, file: DatasetFile, opts: DownloadOption
     throw err;
   } finally {
     clearTimeout(timer);
+    clearTimeout(deadline);
     if (handle) await handle.close().catch(() => {});
     await unlink(tempPath).catch(() => {}); // gone already after a successful rename
   }
