@@ -1,0 +1,98 @@
+// The issue's bar, end to end through the CLI: a training killed with SIGKILL in the middle of an
+// epoch, then resumed, ends with the same weights bit for bit (and the same test accuracy) as an
+// uninterrupted run, and no half-written checkpoint file is left; Ctrl-C (SIGINT) saves and exits 130.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHECKPOINT_FILE, readCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
+import { haveBuild, haveData, startCli } from './cli-run.js';
+
+// One thread while interrupted (the machine may be shared); the resumes use every core, which must not change a bit.
+const args = ['train', '--model', 'mlp', '--dataset', 'mnist', '--limit', '12000', '--epochs', '3', '--seed', '7', '--threads', '1', '--json'];
+const tempDir = () => mkdtempSync(join(tmpdir(), 'simdnet-kill-'));
+
+const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+function expectSameState(a: Checkpoint, b: Checkpoint): void {
+  for (const key of ['params', 'adamM', 'adamV', 'rngState', 'order'] as const) expect(Buffer.compare(bytes(a[key]), bytes(b[key])), key).toBe(0);
+  expect(b.meta.adamStep).toBe(a.meta.adamStep);
+  expect(b.meta.shufflerState).toBe(a.meta.shufflerState);
+}
+const resultOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+const onlyCheckpoint = (dir: string) => expect(readdirSync(dir)).toEqual([CHECKPOINT_FILE]);
+
+/** Calls `act` once, a fraction of epoch 1's duration after epoch 1's line: well inside epoch 2. */
+function inEpoch2(act: (child: import('node:child_process').ChildProcess) => void) {
+  let done = false;
+  return (line: string, child: import('node:child_process').ChildProcess) => {
+    const record = JSON.parse(line);
+    if (done || record.type !== 'epoch' || record.epoch !== 1) return;
+    done = true;
+    setTimeout(() => act(child), Math.min(100, record.seconds * 150));
+  };
+}
+
+describe.skipIf(!haveData || !haveBuild)('interrupting a training (CLI)', () => {
+  let reference: { checkpoint: Checkpoint; result: { testAccuracy: number; testLoss: number } };
+  const referenceRun = async () => {
+    if (reference) return reference;
+    const dir = tempDir();
+    const run = await startCli([...args, '--checkpoint', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    onlyCheckpoint(dir);
+    reference = { checkpoint: readCheckpoint(dir)!, result: resultOf(run.stdout) };
+    return reference;
+  };
+
+  it('SIGKILL in the middle of epoch 2, then --resume: bit-identical final weights and test accuracy', async () => {
+    const ref = await referenceRun();
+    const dir = tempDir();
+    const killed = await startCli([...args, '--checkpoint', dir], {}, inEpoch2((child) => child.kill('SIGKILL')));
+    expect(killed.signal).toBe('SIGKILL');
+    // What survived is the complete epoch-1 checkpoint: killed mid-epoch, nothing half-written.
+    onlyCheckpoint(dir);
+    const survived = readCheckpoint(dir)!;
+    expect([survived.meta.epoch, survived.meta.batch]).toEqual([1, 0]);
+
+    const resumed = await startCli(['train', '--resume', dir, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toBe('');
+    const final = readCheckpoint(dir)!;
+    expect(final.meta.epoch).toBe(3);
+    expectSameState(ref.checkpoint, final);
+    const result = resultOf(resumed.stdout);
+    expect(result.testAccuracy).toBe(ref.result.testAccuracy);
+    expect(result.testLoss).toBe(ref.result.testLoss);
+    expect(result.history.map((h: { trainLoss: number }) => h.trainLoss)).toEqual(ref.checkpoint.meta.history.map((h) => h.trainLoss));
+    onlyCheckpoint(dir);
+  }, 120_000);
+
+  it('SIGINT in epoch 2 saves a mid-epoch checkpoint and exits 130 with one line; resuming ends bit-identical', async () => {
+    const ref = await referenceRun();
+    const dir = tempDir();
+    const stopped = await startCli([...args, '--checkpoint', dir], {}, inEpoch2((child) => child.kill('SIGINT')));
+    expect(stopped.code).toBe(130);
+    const lines = stopped.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(new RegExp(`^simdnet: interrupted in epoch 2, batch \\d+ of 169; checkpoint written to ${dir}; continue with: simdnet train --resume ${dir}$`));
+    onlyCheckpoint(dir);
+    const saved = readCheckpoint(dir)!;
+    expect(saved.meta.epoch).toBe(1);
+    expect(saved.meta.batch).toBeGreaterThan(0);
+
+    const resumed = await startCli(['train', '--resume', dir, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectSameState(ref.checkpoint, readCheckpoint(dir)!);
+    expect(resultOf(resumed.stdout).testAccuracy).toBe(ref.result.testAccuracy);
+  }, 120_000);
+
+  it('a second SIGINT exits at once with 130, leaving no temporary file', async () => {
+    const dir = tempDir();
+    const stopped = await startCli([...args, '--checkpoint', dir], {}, inEpoch2((child) => {
+      child.kill('SIGINT');
+      child.kill('SIGINT');
+    }));
+    expect(stopped.code).toBe(130);
+    for (const name of readdirSync(dir)) expect(name).toBe(CHECKPOINT_FILE);
+    expect(readCheckpoint(dir)!.meta.epoch).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+});
