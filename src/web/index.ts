@@ -12,13 +12,15 @@ import { SimdnetError } from '../engine/errors.js';
 import type { FmaChoice } from '../engine/wasm.js';
 import { MODELS, MODEL_NAMES, modelSpec } from '../nn/models.js';
 import type { ModelSpec } from '../nn/spec.js';
-import type { BatchProgress } from '../train/trainer.js';
+import type { BatchProgress, ImageSplit } from '../train/trainer.js';
+import type { Throughput, ThroughputOptions } from '../train/throughput.js';
 import type { EpochRecord } from '../train/types.js';
 import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from './core.js';
 import type { BuildResult, FromWorker, InitResult, Request, Results } from './protocol.js';
 
 export { fetchDataset, type WebDataset, type FetchDatasetOptions } from './data.js';
 export { MODELS, MODEL_NAMES, SimdnetError };
+export type { Throughput, ThroughputOptions, ImageSplit };
 export type { BatchProgress, EpochRecord, EvaluateResult, FitOptions, FitResult, ModelOptions, ModelSpec, Samples };
 export type { LayerSpec } from '../nn/spec.js';
 export { registry as DATASETS } from '../data/registry.js';
@@ -166,6 +168,24 @@ export class WebEngine {
     const built: BuildResult = await this.channel.call({ op: 'build', spec, options });
     this.current = new WebModel(this.channel, this, spec, built.paramCount, built.inputSize, built.classes);
     return this.current;
+  }
+
+  /**
+   * Training samples/s of a model: the median of `repeats` runs of `batches` full steps after a
+   * warm-up, the very code of `simdnet bench`, so page and Node compare like for like.
+   */
+  benchmark(nameOrSpec: string | ModelSpec, data: ImageSplit, options: Partial<ThroughputOptions> = {}): Promise<Throughput> {
+    const spec = typeof nameOrSpec === 'string' ? modelSpec(nameOrSpec) : nameOrSpec;
+    const batches = options.batches ?? 30;
+    const full: ThroughputOptions = {
+      batchSize: options.batchSize ?? 64,
+      batches,
+      warmupBatches: options.warmupBatches ?? Math.max(5, Math.ceil(batches / 3)),
+      repeats: options.repeats ?? 5,
+      seed: options.seed ?? 0,
+    };
+    const split = { images: data.images, labels: data.labels, count: data.count, rows: data.rows, cols: data.cols };
+    return this.channel.call({ op: 'benchmark', spec, data: split, options: full });
   }
 
   /** Ends the worker; the engine cannot be used afterwards. */

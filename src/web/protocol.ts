@@ -4,7 +4,8 @@
 // mid-fit; every other request waits for the one before it.
 import type { FmaChoice, WasmVariant } from '../engine/wasm.js';
 import type { ModelSpec } from '../nn/spec.js';
-import type { BatchProgress } from '../train/trainer.js';
+import type { BatchProgress, ImageSplit } from '../train/trainer.js';
+import type { Throughput, ThroughputOptions } from '../train/throughput.js';
 import type { EpochRecord } from '../train/types.js';
 import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from './core.js';
 
@@ -16,6 +17,7 @@ export type Request =
   | { op: 'predict'; pixels: Uint8Array | Float32Array; count: number }
   | { op: 'getWeights' }
   | { op: 'setWeights'; weights: Float32Array }
+  | { op: 'benchmark'; spec: ModelSpec; data: ImageSplit; options: ThroughputOptions }
   | { op: 'stop' };
 
 export interface InitResult {
@@ -38,6 +40,7 @@ export interface Results {
   predict: Float32Array;
   getWeights: Float32Array;
   setWeights: null;
+  benchmark: Throughput;
   stop: null;
 }
 

@@ -4,6 +4,7 @@ import { Engine } from '../engine/engine.js';
 import { SimdnetError } from '../engine/errors.js';
 import { variantFileName, type FmaChoice, type WasmVariant } from '../engine/wasm.js';
 import type { WorkerSpawner } from '../engine/thread-pool.js';
+import { measureThroughput } from '../train/throughput.js';
 import { ResidentModel, checkSpec } from './core.js';
 import type { FromWorker, Request, ToWorker } from './protocol.js';
 
@@ -108,6 +109,12 @@ async function handle(id: number, request: Request): Promise<{ value: unknown; t
     case 'setWeights':
       needModel().setWeights(request.weights);
       return { value: null };
+    case 'benchmark': {
+      if (!engine) throw new SimdnetError('the engine is not initialised');
+      checkSpec(request.spec);
+      // The code `simdnet bench` runs, on memory above the current model (released afterwards).
+      return { value: measureThroughput(engine, request.spec, request.data, request.options) };
+    }
     case 'stop':
       stopRequested = true;
       return { value: null };
