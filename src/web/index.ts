@@ -114,7 +114,7 @@ export class WebModel {
   }
 
   /** Trains on `data` (e.g. a WebDataset's train split); resolves when done or stopped. */
-  fit(data: Samples, options: WebFitOptions = {}): Promise<FitResult> {
+  async fit(data: Samples, options: WebFitOptions = {}): Promise<FitResult> {
     this.check();
     const { onBatch, onEpoch, progressMs = 100, ...fitOptions } = options;
     const samples = { images: data.images, labels: data.labels, count: data.count };
@@ -129,19 +129,19 @@ export class WebModel {
     await this.channel.call({ op: 'stop' });
   }
 
-  evaluate(data: Samples): Promise<EvaluateResult> {
+  async evaluate(data: Samples): Promise<EvaluateResult> {
     this.check();
     return this.channel.call({ op: 'evaluate', data: { images: data.images, labels: data.labels, count: data.count } });
   }
 
   /** Class probabilities [count, classes]; pixels are bytes 0..255 or floats 0..1, inputSize per image. */
-  predict(pixels: Uint8Array | Float32Array, count = Math.floor(pixels.length / this.inputSize)): Promise<Float32Array> {
+  async predict(pixels: Uint8Array | Float32Array, count = Math.floor(pixels.length / this.inputSize)): Promise<Float32Array> {
     this.check();
     return this.channel.call({ op: 'predict', pixels, count });
   }
 
   /** Every weight and bias, layer by layer, as one Float32Array of paramCount values. */
-  getWeights(): Promise<Float32Array> {
+  async getWeights(): Promise<Float32Array> {
     this.check();
     return this.channel.call({ op: 'getWeights' });
   }
@@ -174,7 +174,7 @@ export class WebEngine {
    * Training samples/s of a model: the median of `repeats` runs of `batches` full steps after a
    * warm-up, the very code of `simdnet bench`, so page and Node compare like for like.
    */
-  benchmark(nameOrSpec: string | ModelSpec, data: ImageSplit, options: Partial<ThroughputOptions> = {}): Promise<Throughput> {
+  async benchmark(nameOrSpec: string | ModelSpec, data: ImageSplit, options: Partial<ThroughputOptions> = {}): Promise<Throughput> {
     const spec = typeof nameOrSpec === 'string' ? modelSpec(nameOrSpec) : nameOrSpec;
     const batches = options.batches ?? 30;
     const full: ThroughputOptions = {
