@@ -15,7 +15,11 @@ export function parseFlags(command: string, argv: string[], options: Options, al
     const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals });
     return { values: parsed.values as ParsedFlags['values'], positionals: parsed.positionals };
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
+    // parseArgs explains in several lines; keep the first, plus its hint for values like `--seed -1`.
+    const lines = (error as Error).message.split('\n');
+    const dash = lines.find((line) => line.startsWith('To specify an option argument starting with a dash'));
+    const first = lines[0].replace(/\. To specify a positional argument.*$/, '');
+    const message = dash ? `${first.replace(/\.$/, '')}; a value starting with a dash is written ${dash.replace(/^.* use /, '')}` : first;
     throw new SimdnetError(`${command}: ${message} (see simdnet ${command} --help)`);
   }
 }
