@@ -1,5 +1,5 @@
-// The CLI end to end (needs `npm run build`, which `npm test` runs first): train --save, --log and
-// --csv; evaluate and predict on the saved model; one-line errors and exit code 2 for corrupt or
+// The CLI end to end (needs `npm run build`, which `npm test` runs first): train --save, --out,
+// --log and --csv; evaluate and predict on the saved model; one-line errors and exit code 2 for corrupt or
 // mismatched model directories and unreadable images. Needs the real MNIST (SIMDNET_DATA).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -57,12 +57,16 @@ describe.skipIf(!haveData)('simdnet train --save, evaluate, predict', () => {
 
   beforeAll(async () => {
     expect(existsSync(join(import.meta.dirname, '../../dist/simdnet.js')), 'dist/simdnet.js is missing: run npm run build').toBe(true);
-    const run = await simdnet('train', '--model', 'mlp', '--dataset', 'mnist', '--epochs', '2', '--limit', '3000', '--save', modelDir, '--log', join(tmp, 'log.jsonl'), '--csv', join(tmp, 'metrics.csv'), '--json');
+    const run = await simdnet('train', '--model', 'mlp', '--dataset', 'mnist', '--epochs', '2', '--limit', '3000', '--save', modelDir, '--log', join(tmp, 'log.jsonl'), '--csv', join(tmp, 'metrics.csv'), '--out', join(tmp, 'report'), '--json');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = jsonLines(run.stdout);
     trained = lines.find((l) => l.type === 'result');
     expect(lines.find((l) => l.type === 'model').files).toEqual([join(modelDir, 'model.json'), join(modelDir, 'group1-shard1of1.bin')]);
+    const report = lines.find((l) => l.type === 'report').files as string[];
+    expect(report.map((f) => f.slice(join(tmp, 'report').length + 1)).sort()).toEqual(
+      ['index.html', ...['confusion-mlp-mnist', 'curves-mlp-mnist', 'misclassified-mlp-mnist', 'test-accuracy', 'time-per-epoch', 'time-total'].map((n) => `images/${n}.svg`)].sort(),
+    );
     const mnist = await loadDataset('mnist', { dataDir, onProgress: () => {} });
     digit = mnist.test.images.slice(0, 784);
     label = mnist.test.labels[0];
