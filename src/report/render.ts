@@ -1,9 +1,10 @@
 // Vega-Lite spec -> SVG text, headless: vega-lite compiles to a Vega spec and Vega's 'none'
-// renderer lays it out and serialises SVG, with no canvas and no browser.
-import { View, parse } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+// renderer lays it out and serialises SVG, with no canvas and no browser. Both load on first use:
+// importing them costs about 0.4 s, which commands that draw nothing should not pay.
+import type { TopLevelSpec } from 'vega-lite';
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [{ View, parse }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
