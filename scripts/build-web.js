@@ -2,7 +2,7 @@
 // worker (simdnet.worker.js) and its kernel threads (simdnet.kernel-worker.js), the demo page (index.html, demo.css, demo.js) and the wasm kernels.
 // Everything is self-contained: no CDN, so a served copy works offline.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const out = 'dist/web';
 
@@ -41,7 +41,8 @@ const stubNode = {
   },
 };
 
-rmSync(out, { recursive: true, force: true });
+// Files are overwritten in place, not the folder removed first: a running `simdnet serve` keeps
+// serving while a rebuild happens.
 mkdirSync(out, { recursive: true });
 
 await build({

@@ -14,6 +14,7 @@ describe.skipIf(blocked)('demo page in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
+  const elsewhere: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -22,6 +23,9 @@ describe.skipIf(blocked)('demo page in Chromium', () => {
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    page.on('request', (request) => {
+      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:') && !request.url().startsWith('blob:')) elsewhere.push(request.url());
     });
     await page.goto(server.url);
   }, 30_000);
@@ -88,7 +92,8 @@ describe.skipIf(blocked)('demo page in Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}browser-demo-phone.png`, fullPage: true });
   }, 30_000);
 
-  it('logged no errors', () => {
+  it('logged no errors and asked nothing of any other origin (it works offline)', () => {
     expect(problems).toEqual([]);
+    expect(elsewhere).toEqual([]);
   });
 });

@@ -190,7 +190,7 @@ async function train(): Promise<void> {
     showResults(evaluation, data);
     const last = fit.history[fit.history.length - 1];
     setStatus(
-      `${fit.stopped ? 'Stopped' : 'Trained'}: ${fit.history.length} epoch${fit.history.length > 1 ? 's' : ''}, ${Math.round(fit.samplesPerSecond).toLocaleString()} samples/s` +
+      `${fit.stopped ? `Stopped during epoch ${fit.history.length}` : `Trained: ${fit.history.length} epoch${fit.history.length > 1 ? 's' : ''}`}, ${Math.round(fit.samplesPerSecond).toLocaleString()} samples/s` +
         (last?.valAccuracy != null ? `, validation accuracy ${percent(last.valAccuracy, 2)}` : '') +
         `, test accuracy ${percent(evaluation.accuracy, 2)}.`,
     );
