@@ -30,7 +30,7 @@ Options:
   --csv FILE              write the per-epoch metrics to FILE as CSV
   --json                  print one JSON object per line (epochs, then the result)
   --checkpoint DIR        after every epoch, save weights, optimiser and random states to DIR/${CHECKPOINT_FILE};
-                          Ctrl-C then stops after the current batch and saves (a second Ctrl-C quits at once)
+                          Ctrl-C or SIGTERM then stops after the current batch and saves (a second one quits at once)
   --resume DIR            continue the run checkpointed in DIR, with its options; ends with the same weights
                           as an uninterrupted run (flags given must match the checkpoint's; --epochs may grow)`;
 
@@ -93,14 +93,15 @@ export async function runTrain(argv: string[]): Promise<void> {
   const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
   if (!json) console.log(`training ${spec.name} on ${dataset.displayName} (${engine.variant.fma ? 'FMA' : 'SIMD'} kernels, data from ${dataset.source.dir})`);
   const progress = createEpochProgress(spec.name, json ? 'off' : 'auto');
-  // With a checkpoint to write, the first Ctrl-C asks the trainer to stop and save; the second quits.
+  // With a checkpoint to write, the first Ctrl-C (or SIGTERM, as job schedulers send before
+  // preempting) asks the trainer to stop and save; the second quits at once.
   const stop = new AbortController();
   const onSigint = (): void => {
     if (stop.signal.aborted) process.exit(130);
     process.stderr.write('\nstopping after this batch to write a checkpoint (Ctrl-C again to quit at once)\n');
     stop.abort();
   };
-  if (checkpointDir !== undefined) process.on('SIGINT', onSigint);
+  if (checkpointDir !== undefined) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSigint);
   const result = await train(engine, spec, dataset, {
     ...options,
     checkpointDir,
@@ -116,7 +117,10 @@ export async function runTrain(argv: string[]): Promise<void> {
       if (json) emitJson({ type: 'epoch', model: spec.name, dataset: datasetName, ...record });
       else console.log(epochLine(record, options.epochs));
     },
-  }).finally(() => process.off('SIGINT', onSigint));
+  }).finally(() => {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  });
   if (json) emitJson({ type: 'result', ...result });
   else console.log('\n' + resultSummary(result));
   if (saveDir) {

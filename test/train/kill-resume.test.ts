@@ -85,12 +85,13 @@ describe.skipIf(!haveData || !haveBuild)('interrupting a training (CLI)', () => 
     expect(resultOf(resumed.stdout).testAccuracy).toBe(ref.result.testAccuracy);
   }, 120_000);
 
-  it('a second SIGINT exits at once with 130, leaving no temporary file', async () => {
+  it('SIGTERM counts as the first stop request and a second signal exits at once with 130, leaving no temporary file', async () => {
     const dir = tempDir();
     const stopped = await startCli([...args, '--checkpoint', dir], {}, inEpoch2((child) => {
-      child.kill('SIGINT');
+      child.kill('SIGTERM');
       child.kill('SIGINT');
     }));
+    expect(stopped.signal).toBeNull();
     expect(stopped.code).toBe(130);
     for (const name of readdirSync(dir)) expect(name).toBe(CHECKPOINT_FILE);
     expect(readCheckpoint(dir)!.meta.epoch).toBeGreaterThanOrEqual(1);
