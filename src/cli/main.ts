@@ -51,18 +51,23 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof SimdnetError) {
-      process.stderr.write(`simdnet: ${error.message}\n`);
-      process.exitCode = error.exitCode;
-    } else {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`simdnet: internal error: ${message}${process.env.SIMDNET_DEBUG ? '\n' + (error as Error).stack : ' (set SIMDNET_DEBUG=1 for details)'}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+function report(error: unknown): void {
+  if (error instanceof SimdnetError) {
+    process.stderr.write(`simdnet: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`simdnet: internal error: ${message}${process.env.SIMDNET_DEBUG ? '\n' + (error as Error).stack : ' (set SIMDNET_DEBUG=1 for details)'}\n`);
+    process.exitCode = 1;
+  }
+}
+
+// An error thrown outside main's promise chain (a timer, a stream callback) is still one line.
+process.on('uncaughtException', (error) => {
+  report(error);
+  process.exit();
+});
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, report);
