@@ -69,6 +69,36 @@ describe.skipIf(!haveData || !haveBuild)('interrupting a training (CLI)', () => 
     onlyCheckpoint(dir);
   }, 120_000);
 
+  it('a storm of SIGKILLs at odd moments (between, and by chance during, checkpoint writes) never leaves a damaged checkpoint; the end is still bit-identical', async () => {
+    // Tiny epochs (9 batches), so checkpoint writes are a good share of the time and kills land between and during them.
+    const storm = ['train', '--model', 'mlp', '--dataset', 'mnist', '--limit', '640', '--epochs', '25', '--seed', '3', '--threads', '1', '--json'];
+    const refDir = tempDir();
+    const ref = await startCli([...storm, '--checkpoint', refDir]);
+    expect(ref.code, ref.stderr).toBe(0);
+    const dir = tempDir();
+    let finished = false;
+    for (const delayMs of [3, 11, 23, 37, 59, 83]) {
+      const resume = readCheckpoint(dir) !== undefined;
+      const run = await startCli(resume ? ['train', '--resume', dir, '--threads', '1', '--json'] : [...storm, '--checkpoint', dir], {}, (line, child) => {
+        if (JSON.parse(line).type === 'epoch' && !child.killed) setTimeout(() => child.kill('SIGKILL'), delayMs);
+      });
+      // Whatever the moment, checkpoint.bin is absent or whole; only hidden temporaries may be left.
+      for (const name of readdirSync(dir)) expect(name === CHECKPOINT_FILE || /^\.checkpoint\.bin\.\d+\.[0-9a-f]+\.tmp$/.test(name), name).toBe(true);
+      if (readdirSync(dir).includes(CHECKPOINT_FILE)) expect(() => readCheckpoint(dir)).not.toThrow();
+      if (run.code === 0) {
+        finished = true;
+        break;
+      }
+      expect(run.signal).toBe('SIGKILL');
+    }
+    if (!finished) {
+      const last = await startCli(['train', '--resume', dir, '--json']);
+      expect(last.code, last.stderr).toBe(0);
+    }
+    onlyCheckpoint(dir);
+    expectSameState(readCheckpoint(refDir)!, readCheckpoint(dir)!);
+  }, 180_000);
+
   it('SIGINT in epoch 2 saves a mid-epoch checkpoint and exits 130 with one line; resuming ends bit-identical', async () => {
     const ref = await referenceRun();
     const dir = tempDir();
