@@ -12,9 +12,7 @@ export const PARALLEL_KERNELS = [
   'biasReluForward',
   'biasForward',
   'reluBackward',
-  'biasBackward',
   'adamUpdate',
-  'gatherImages',
   'zeroF32',
 ] as const;
 

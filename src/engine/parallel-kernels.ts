@@ -5,7 +5,7 @@
 // the calling thread.
 import type { Kernels, Ptr } from './kernels.js';
 import type { ThreadPool } from './thread-pool.js';
-import type { ParallelKernel } from './kernel-table.js';
+import { PARALLEL_KERNELS, type ParallelKernel } from './kernel-table.js';
 
 /** Below this many multiply-adds a GEMM runs on one thread: waking workers costs more. */
 const MIN_PARALLEL_MACS = 1 << 16;
@@ -89,14 +89,17 @@ export class ParallelKernels {
     this.gemm('gemmTN', a, b, c, m, k, n, lda, ldb, ldc, accumulate, pack);
   }
 
+  /** Per-sample sizes, in bytes, of a convolution's input, output and columns. */
+  private convSampleBytes(height: number, width: number, inChannels: number, outChannels: number, kernel: number) {
+    const outPixels = (height - kernel + 1) * (width - kernel + 1);
+    return { input: height * width * inChannels * 4, output: outPixels * outChannels * 4, cols: outPixels * kernel * kernel * inChannels * 4 };
+  }
+
   conv2dForward(input: Ptr, weights: Ptr, output: Ptr, cols: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void {
-    const oh = height - kernel + 1;
-    const ow = width - kernel + 1;
-    const inSize = height * width * inChannels;
-    const colsSize = oh * ow * kernel * kernel * inChannels;
+    const bytes = this.convSampleBytes(height, width, inChannels, outChannels, kernel);
     this.runRanges(splitRange(batch, this.threads, 1), (t, b0, b1) => [
       'conv2dForward',
-      [input + b0 * inSize * 4, weights, output + b0 * oh * ow * outChannels * 4, cols + b0 * colsSize * 4, this.pack(t, pack), b1 - b0, height, width, inChannels, outChannels, kernel],
+      [input + b0 * bytes.input, weights, output + b0 * bytes.output, cols + b0 * bytes.cols, this.pack(t, pack), b1 - b0, height, width, inChannels, outChannels, kernel],
     ]);
   }
 
@@ -108,13 +111,10 @@ export class ParallelKernels {
   }
 
   conv2dBackwardInput(doutput: Ptr, weights: Ptr, dcols: Ptr, dinput: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void {
-    const oh = height - kernel + 1;
-    const ow = width - kernel + 1;
-    const inSize = height * width * inChannels;
-    const colsSize = oh * ow * kernel * kernel * inChannels;
+    const bytes = this.convSampleBytes(height, width, inChannels, outChannels, kernel);
     this.runRanges(splitRange(batch, this.threads, 1), (t, b0, b1) => [
       'conv2dBackwardInput',
-      [doutput + b0 * oh * ow * outChannels * 4, weights, dcols + b0 * colsSize * 4, dinput + b0 * inSize * 4, this.pack(t, pack), b1 - b0, height, width, inChannels, outChannels, kernel],
+      [doutput + b0 * bytes.output, weights, dcols + b0 * bytes.cols, dinput + b0 * bytes.input, this.pack(t, pack), b1 - b0, height, width, inChannels, outChannels, kernel],
     ]);
   }
 
@@ -176,28 +176,13 @@ export class ParallelKernels {
   }
 }
 
-const SPLIT_KERNELS = [
-  'gemmNN',
-  'gemmNT',
-  'gemmTN',
-  'conv2dForward',
-  'conv2dBackwardWeights',
-  'conv2dBackwardInput',
-  'maxPool2x2Forward',
-  'maxPool2x2Backward',
-  'biasReluForward',
-  'biasForward',
-  'reluBackward',
-  'zeroF32',
-  'adamUpdate',
-] as const;
 
 /** A Kernels object whose heavy kernels run split across the pool; the rest are `base`'s. */
 export function splitKernels(base: Kernels, pool: ThreadPool): { kernels: Kernels; parallel: ParallelKernels } {
   const parallel = new ParallelKernels(base, pool);
   const kernels = Object.create(base) as Kernels;
-  for (const name of SPLIT_KERNELS) {
-    (kernels as unknown as Record<string, unknown>)[name] = (parallel[name] as (...args: number[]) => void).bind(parallel);
+  for (const name of PARALLEL_KERNELS) {
+    (kernels as unknown as Record<string, unknown>)[name] = (parallel[name as keyof ParallelKernels] as (...args: number[]) => void).bind(parallel);
   }
   return { kernels, parallel };
 }
