@@ -54,13 +54,13 @@ export interface WebFitOptions extends FitOptions {
 /** Why the engine trains on the threads it does, in words for the page. */
 export function threadNote(requested: number, threads: number, isolated: boolean): string {
   if (threads > 1) return `Training on ${threads} threads (shared WebAssembly memory; the page is cross-origin isolated).`;
-  if (requested <= 1) return 'Training on one thread, as chosen.';
   if (!isolated) {
     return (
       'Training on one thread: this page is not cross-origin isolated, so the browser withholds SharedArrayBuffer, which threads need. ' +
       'Serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp (simdnet serve does).'
     );
   }
+  if (requested <= 1) return 'Training on one thread, as chosen.';
   return 'Training on one thread: the engine could not start more (see the console).';
 }
 

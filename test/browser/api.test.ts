@@ -8,6 +8,7 @@ import { threadNote } from '../../src/web/index.js';
 describe('threadNote', () => {
   it('says plainly why a page trains on one thread', () => {
     expect(threadNote(4, 1, false)).toMatch(/^Training on one thread: this page is not cross-origin isolated.*SharedArrayBuffer.*Cross-Origin-Embedder-Policy: require-corp/);
+    expect(threadNote(1, 1, false)).toMatch(/not cross-origin isolated/);
     expect(threadNote(1, 1, true)).toBe('Training on one thread, as chosen.');
     expect(threadNote(4, 4, true)).toMatch(/^Training on 4 threads/);
   });

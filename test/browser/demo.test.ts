@@ -1,7 +1,10 @@
 // The demo page in headless Chromium, served by the real `simdnet serve`: it is cross-origin
 // isolated, trains the MLP on 20,000 MNIST images in a worker to over 90% test accuracy, predicts
 // a digit drawn with the mouse, and fits a phone's width. Screenshots go to artifacts/.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, browserTestsBlocked, launchChromium, serve, type Served } from './helpers.js';
@@ -96,4 +99,41 @@ describe.skipIf(blocked)('demo page in Chromium', () => {
     expect(problems).toEqual([]);
     expect(elsewhere).toEqual([]);
   });
+});
+
+describe.skipIf(blocked)('demo page without cross-origin isolation', () => {
+  let browser: Browser;
+  let plain: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    // The built page from a bare static server: no COOP/COEP headers, no datasets.
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
+    plain = createServer((req, res) => {
+      const name = req.url === '/' ? 'index.html' : req.url!.slice(1);
+      const type = types[extname(name)];
+      if (!/^[\w.-]+$/.test(name) || !type || !existsSync(`${ROOT}dist/web/${name}`)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': type }).end(readFileSync(`${ROOT}dist/web/${name}`));
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/`;
+    browser = await launchChromium();
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => plain?.close(resolve));
+  });
+
+  it('trains on one thread and says why', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+    await page.waitForSelector('body[data-engine="ready"]', { timeout: 20_000 });
+    expect(await page.textContent('#thread-note')).toMatch(/^Training on one thread: this page is not cross-origin isolated/);
+    expect(await page.textContent('#engine-info')).toMatch(/1 thread, not cross-origin isolated/);
+    // No datasets here: the page says which file is missing instead of failing silently.
+    await page.waitForSelector('#status.error', { timeout: 20_000 });
+    expect(await page.textContent('#status')).toMatch(/MNIST .*HTTP 404/);
+  }, 30_000);
 });

@@ -92,7 +92,7 @@ async function startEngine(): Promise<void> {
 function fillThreads(): void {
   const cores = navigator.hardwareConcurrency || 1;
   for (let t = 1; t <= Math.max(cores, 1); t++) ui.threads.add(new Option(String(t), String(t)));
-  ui.threads.value = String(crossOriginIsolated ? cores : 1);
+  ui.threads.value = String(cores);
 }
 
 // ---- Data
