@@ -136,7 +136,20 @@ function sendFile(req: IncomingMessage, res: ServerResponse, path: string, type:
   stream.pipe(res);
 }
 
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+
+/** Bound to loopback, answer only requests addressed to loopback: a web page elsewhere cannot use DNS rebinding to read through us. */
+function hostAllowed(req: IncomingMessage, boundHost: string): boolean {
+  if (!LOOPBACK.includes(boundHost)) return true;
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  return LOOPBACK.includes(host);
+}
+
 export function handleRequest(req: IncomingMessage, res: ServerResponse, options: ServeOptions & { webRoot: string }): void {
+  if (!hostAllowed(req, options.host)) {
+    send(res, 421, `this server answers only requests to ${options.host} (Host: ${req.headers.host ?? 'none'})`);
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     return;

@@ -19,10 +19,10 @@ interface Reply {
 }
 
 /** A request with the path sent exactly as given (fetch would normalise away the '..'). */
-function get(base: string, path: string, method = 'GET'): Promise<Reply> {
+function get(base: string, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path, method }, (res) => {
+    const req = request({ host: url.hostname, port: url.port, path, method, headers }, (res) => {
       let body = '';
       res.setEncoding('latin1');
       res.on('data', (chunk) => (body += chunk));
@@ -138,6 +138,11 @@ describe('simdnet serve', () => {
       expect(reply.status, path).toBe(404);
       expect(reply.body, path).not.toContain('outside the web root');
     }
+  });
+
+  it('answers only requests addressed to loopback (no DNS rebinding)', async () => {
+    expect((await get(server.url, '/', 'GET', { Host: 'evil.example:80' })).status).toBe(421);
+    expect((await get(server.url, '/', 'GET', { Host: `localhost:${new URL(server.url).port}` })).status).toBe(200);
   });
 
   it('allows GET and HEAD only', async () => {
