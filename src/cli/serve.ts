@@ -147,7 +147,7 @@ function hostAllowed(req: IncomingMessage, boundHost: string): boolean {
 
 export function handleRequest(req: IncomingMessage, res: ServerResponse, options: ServeOptions & { webRoot: string }): void {
   if (!hostAllowed(req, options.host)) {
-    send(res, 421, `this server answers only requests to ${options.host} (Host: ${req.headers.host ?? 'none'})`);
+    send(res, 400, `this server answers only requests to ${options.host} (Host: ${req.headers.host ?? 'none'})`);
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
