@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { simdnet: 'src/cli/main.ts', 'simdnet-worker': 'src/engine/worker-node.ts' },
+  entryPoints: { simdnet: 'src/cli/main.ts', 'simdnet-worker': 'src/engine/worker-node.ts', 'simdnet-lib': 'src/index.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
