@@ -4,7 +4,7 @@ import { DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from
 import { confusionTable, percent } from './format.js';
 import { loadModel } from '../io/model-files.js';
 import { instantiate } from '../io/inference.js';
-import { evaluate } from '../train/trainer.js';
+import { evaluate } from '../train/evaluate.js';
 import { confusionMatrix, perClassAccuracy, topMisclassifications } from '../train/metrics.js';
 import { SimdnetError } from '../engine/errors.js';
 

@@ -7,6 +7,7 @@ import { Adam } from '../nn/adam.js';
 import type { ModelSpec } from '../nn/spec.js';
 import { Random, deriveSeed } from '../util/random.js';
 import { SimdnetError } from '../engine/errors.js';
+import { evaluate, range, type ResidentImages } from './evaluate.js';
 import { confusionMatrix, misclassifiedExamples, perClassAccuracy, topMisclassifications } from './metrics.js';
 import type { EpochRecord, RunResult } from './types.js';
 import { checkResumeOptions, writeCheckpoint, type Checkpoint, type RunOptions } from './checkpoint.js';
@@ -120,17 +121,8 @@ function buildModel(engine: Engine, spec: ModelSpec, batchSize: number, seed: nu
 }
 
 /** A u8 split copied into wasm memory once. */
-interface ResidentSplit {
-  images: Ptr;
-  labels: Ptr;
+interface ResidentSplit extends ResidentImages {
   count: number;
-}
-
-export interface Evaluation {
-  loss: number;
-  accuracy: number;
-  predictions: Int32Array;
-  confidences: Float32Array;
 }
 
 function makeResident(engine: Engine, split: ImageSplit, count: number, what: string): ResidentSplit {
@@ -140,35 +132,6 @@ function makeResident(engine: Engine, split: ImageSplit, count: number, what: st
     labels: engine.storeU8(split.labels.subarray(0, count), `${what} labels`),
     count,
   };
-}
-
-/** Forward passes in inference mode over `order`, in batches; loss is the mean cross-entropy. */
-export function evaluate(model: Sequential, data: ResidentSplit, order: Int32Array): Evaluation {
-  const n = order.length;
-  const predictions = new Int32Array(n);
-  const confidences = new Float32Array(n);
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = 0; start < n; start += model.maxBatch) {
-    const count = Math.min(model.maxBatch, n - start);
-    model.loadBatch(data.images, data.labels, order, start, count);
-    lossSum += model.forward(count, false);
-    correct += model.correct(count);
-    const probs = model.engine.f32(model.probs, count * model.classes);
-    for (let i = 0; i < count; i++) {
-      let best = 0;
-      for (let c = 1; c < model.classes; c++) if (probs[i * model.classes + c] > probs[i * model.classes + best]) best = c;
-      predictions[start + i] = best;
-      confidences[start + i] = probs[i * model.classes + best];
-    }
-  }
-  return { loss: n ? lossSum / n : 0, accuracy: n ? correct / n : 0, predictions, confidences };
-}
-
-function range(from: number, to: number): Int32Array {
-  const order = new Int32Array(Math.max(0, to - from));
-  for (let i = 0; i < order.length; i++) order[i] = from + i;
-  return order;
 }
 
 export function checkTrainOptions(options: TrainOptions): void {

@@ -14,6 +14,7 @@ import { Sequential } from '../nn/sequential.js';
 import { shapeSize, type ModelSpec } from '../nn/spec.js';
 import type { BatchProgress } from '../train/trainer.js';
 import { confusionMatrix, perClassAccuracy } from '../train/metrics.js';
+import { evaluate, range, type ResidentImages } from '../train/evaluate.js';
 import type { EpochRecord } from '../train/types.js';
 import { Random, deriveSeed } from '../util/random.js';
 
@@ -74,34 +75,6 @@ export interface ModelOptions {
 const YIELD_MS = 200;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
-interface Resident {
-  images: Ptr;
-  labels: Ptr;
-}
-
-/** Inference-mode forward passes over `order` in batches: mean loss, accuracy, argmax and its probability. */
-function evaluateOrder(model: Sequential, data: Resident, order: Int32Array) {
-  const n = order.length;
-  const predictions = new Int32Array(n);
-  const confidences = new Float32Array(n);
-  const classes = model.classes;
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = 0; start < n; start += model.maxBatch) {
-    const count = Math.min(model.maxBatch, n - start);
-    model.loadBatch(data.images, data.labels, order, start, count);
-    lossSum += model.forward(count, false);
-    correct += model.correct(count);
-    const probs = model.engine.f32(model.probs, count * classes);
-    for (let i = 0; i < count; i++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (probs[i * classes + c] > probs[i * classes + best]) best = c;
-      predictions[start + i] = best;
-      confidences[start + i] = probs[i * classes + best];
-    }
-  }
-  return { loss: n ? lossSum / n : 0, accuracy: n ? correct / n : 0, predictions, confidences };
-}
 
 function checkFitOptions(o: { epochs: number; learningRate: number; validationSplit: number; limit?: number }): void {
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new SimdnetError(`epochs must be a positive integer, got ${o.epochs}`);
@@ -110,11 +83,6 @@ function checkFitOptions(o: { epochs: number; learningRate: number; validationSp
   if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1)) throw new SimdnetError(`limit must be a positive integer, got ${o.limit}`);
 }
 
-function range(from: number, to: number): Int32Array {
-  const order = new Int32Array(Math.max(0, to - from));
-  for (let i = 0; i < order.length; i++) order[i] = from + i;
-  return order;
-}
 
 export class ResidentModel {
   readonly model: Sequential;
@@ -161,7 +129,7 @@ export class ResidentModel {
   }
 
   /** Copies the first `count` samples into wasm memory; released by the caller via engine.release(this.top). */
-  private resident(data: Samples, count: number, what: string): Resident {
+  private resident(data: Samples, count: number, what: string): ResidentImages {
     return {
       images: this.engine.storeU8(data.images.subarray(0, count * this.inputSize), `${what} images`),
       labels: this.engine.storeU8(data.labels.subarray(0, count), `${what} labels`),
@@ -232,7 +200,7 @@ export class ResidentModel {
         const seconds = (performance.now() - started - paused) / 1000;
         trainSeconds += seconds;
         trained += done;
-        const val = validation.length && !stopped ? evaluateOrder(model, resident, validation) : null;
+        const val = validation.length && !stopped ? evaluate(model, resident, validation) : null;
         const record: EpochRecord = {
           epoch,
           trainLoss: lossSum / Math.max(done, 1),
@@ -256,7 +224,7 @@ export class ResidentModel {
     this.checkSamples(data, 'evaluate');
     try {
       const resident = this.resident(data, data.count, 'evaluation');
-      const result = evaluateOrder(this.model, resident, range(0, data.count));
+      const result = evaluate(this.model, resident, range(0, data.count));
       const matrix = confusionMatrix(data.labels.subarray(0, data.count), result.predictions, this.classes);
       return { ...result, confusionMatrix: matrix, perClassAccuracy: perClassAccuracy(matrix) };
     } finally {
