@@ -50,8 +50,12 @@ export function runQueuedCalls(calls: Float64Array, thread: number, kernels: ((.
   }
 }
 
-/** Spins briefly before sleeping: most jobs last tens of microseconds, less than a wake-up. */
-const SPIN = 4000;
+/**
+ * Spins (a few hundred microseconds) before sleeping: the gaps between a training step's parallel
+ * kernels are shorter than a wake-up from Atomics.wait. 4,000 spins let workers fall asleep
+ * between the MLP's kernels: 200,000 measured +10% on mlp and +4% on mlp-tuned at 2 threads.
+ */
+const SPIN = 200000;
 
 export function waitWhileEqual(control: Int32Array, slot: number, value: number): void {
   for (let i = 0; i < SPIN; i++) if (Atomics.load(control, slot) !== value) return;
