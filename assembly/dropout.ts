@@ -1,6 +1,6 @@
 // Inverted dropout: kept activations are scaled by 1/(1-rate) at training time, so inference
 // needs no rescaling. The mask is saved as f32 for the backward pass.
-import { rngNextF32 } from './random';
+import { rngNextU32 } from './random';
 
 /**
  * mask[i] = 0 with probability rate, else 1/(1-rate); x[i] *= mask[i]. x, mask: f32[count].
@@ -13,8 +13,14 @@ export function dropoutForward(x: usize, mask: usize, count: i32, rate: f32, sta
     return;
   }
   const keep: f32 = <f32>(1.0 / (1.0 - <f64>rate));
+  // u = (bits >>> 8) · 2^-24 < rate  ⟺  (bits >>> 8) < ceil(rate · 2^24): the same mask, no float conversion.
+  const threshold = <u32>Math.ceil(<f64>rate * 16777216.0);
+  const keepBits = reinterpret<u32>(keep);
   for (let i = 0; i < count; i++) {
-    const m: f32 = rngNextF32(state) < rate ? 0 : keep;
+    const bits = rngNextU32(state);
+    // Integer masking, not select<f32>: V8 turns a float select into a branch, which a 50% rate
+    // mispredicts half the time (~10 ns per element).
+    const m = reinterpret<f32>(keepBits & (<u32>((bits >>> 8) < threshold) - 1));
     const off = <usize>i << 2;
     store<f32>(mask + off, m);
     store<f32>(x + off, load<f32>(x + off) * m);
