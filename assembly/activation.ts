@@ -60,10 +60,36 @@ export function reluBackward(y: usize, dy: usize, count: i32): void {
  * Each column's sum runs over rows in order, in a register, then is added once to dbias.
  */
 export function biasBackward(dy: usize, dbias: usize, rows: i32, cols: i32): void {
-  const stride = <usize>cols << 2;
-  const cols4 = cols & ~3;
+  biasBackwardStrided(dy, dbias, rows, cols, cols);
+}
+
+/**
+ * biasBackward over `cols` columns of a matrix whose rows are `ld` floats apart, so threads can
+ * each take a block of columns. Columns go 16 at a time (four accumulators, one 64-byte line per
+ * row): one column at a time per f32x4 walked the matrix once per 4 columns and waited on one
+ * add chain (1.45 ms for the cnn's 43,264 x 32 first layer). Every column still sums its rows in
+ * order from zero, so the result is the same bit for bit whatever the blocking.
+ */
+export function biasBackwardStrided(dy: usize, dbias: usize, rows: i32, cols: i32, ld: i32): void {
+  const stride = <usize>ld << 2;
   let c = 0;
-  for (; c < cols4; c += 4) {
+  for (; c + 16 <= cols; c += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let p = dy + (<usize>c << 2);
+    for (let r = 0; r < rows; r++) {
+      a0 = f32x4.add(a0, v128.load(p));
+      a1 = f32x4.add(a1, v128.load(p, 16));
+      a2 = f32x4.add(a2, v128.load(p, 32));
+      a3 = f32x4.add(a3, v128.load(p, 48));
+      p += stride;
+    }
+    const q = dbias + (<usize>c << 2);
+    v128.store(q, f32x4.add(v128.load(q), a0));
+    v128.store(q, f32x4.add(v128.load(q, 16), a1), 16);
+    v128.store(q, f32x4.add(v128.load(q, 32), a2), 32);
+    v128.store(q, f32x4.add(v128.load(q, 48), a3), 48);
+  }
+  for (; c + 4 <= cols; c += 4) {
     let acc = f32x4.splat(0);
     let p = dy + (<usize>c << 2);
     for (let r = 0; r < rows; r++) {

@@ -12,6 +12,8 @@ export const PARALLEL_KERNELS = [
   'biasReluForward',
   'biasForward',
   'reluBackward',
+  'biasBackward',
+  'biasBackwardStrided',
   'adamUpdate',
   'zeroF32',
 ] as const;

@@ -47,6 +47,8 @@ export interface Kernels {
   reluBackward(y: Ptr, dy: Ptr, count: number): void;
   /** dbias += column sums of dy. */
   biasBackward(dy: Ptr, dbias: Ptr, rows: number, cols: number): void;
+  /** biasBackward over `cols` columns of rows `ld` floats apart (a block of columns per thread). */
+  biasBackwardStrided(dy: Ptr, dbias: Ptr, rows: number, cols: number, ld: number): void;
 
   // ---- Softmax + cross-entropy (assembly/loss.ts). labels: i32 per row.
   /** probs = softmax(logits) row-wise (max-subtracted); returns the summed loss -Σ log p[label]. */

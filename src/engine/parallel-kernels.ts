@@ -157,6 +157,12 @@ export class ParallelKernels {
     this.rowwise('biasForward', x, bias, rows, cols);
   }
 
+  /** Column sums are reductions over rows, so threads take blocks of columns, never of rows. */
+  biasBackward(dy: Ptr, dbias: Ptr, rows: number, cols: number): void {
+    if (rows * cols < MIN_PARALLEL_ELEMENTS || cols < 2 * PANEL) return this.base.biasBackward(dy, dbias, rows, cols);
+    this.runRanges(splitRange(cols, this.threads, PANEL), (_t, c0, c1) => ['biasBackwardStrided', [dy + c0 * 4, dbias + c0 * 4, rows, c1 - c0, cols]]);
+  }
+
   reluBackward(y: Ptr, dy: Ptr, count: number): void {
     if (count < MIN_PARALLEL_ELEMENTS) return this.base.reluBackward(y, dy, count);
     this.runRanges(splitRange(count, this.threads, 16), (_t, i0, i1) => ['reluBackward', [y + i0 * 4, dy + i0 * 4, i1 - i0]]);
@@ -181,8 +187,10 @@ export class ParallelKernels {
 export function splitKernels(base: Kernels, pool: ThreadPool): { kernels: Kernels; parallel: ParallelKernels } {
   const parallel = new ParallelKernels(base, pool);
   const kernels = Object.create(base) as Kernels;
+  // Every kernel a worker can run that ParallelKernels splits (biasBackwardStrided is only a piece).
   for (const name of PARALLEL_KERNELS) {
-    (kernels as unknown as Record<string, unknown>)[name] = (parallel[name as keyof ParallelKernels] as (...args: number[]) => void).bind(parallel);
+    const split = parallel[name as keyof ParallelKernels];
+    if (typeof split === 'function') (kernels as unknown as Record<string, unknown>)[name] = split.bind(parallel);
   }
   return { kernels, parallel };
 }

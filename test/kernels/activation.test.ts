@@ -60,6 +60,22 @@ for (const build of BUILDS) {
         const dbiasWant = Float64Array.from(dbias);
         ref.biasBackward(dyWant, dbiasWant, rows, cols);
         expectClose(engine.f32(dbiasPtr, cols), dbiasWant, 1e-5, 1e-6 * rows, 'biasBackward');
+
+        // A block of columns [c0, c0 + width) of the same matrix, rows `cols` apart, as one
+        // thread sums it: the same bits as those columns of the whole-matrix call.
+        const c0 = cols > 4 ? 3 : 0;
+        const width = cols - c0 - (cols > 8 ? 2 : 0);
+        const block = randomF32(cols, rand);
+        const blockPtr = placeF32(engine, block, 2);
+        k.biasBackwardStrided(dyPtr + c0 * 4, blockPtr + c0 * 4, rows, width, cols);
+        const blockWant = Float64Array.from(block);
+        const whole = engine.f32(dbiasPtr, cols);
+        for (let c = c0; c < c0 + width; c++) blockWant[c] = Math.fround(block[c] + (whole[c] - dbias[c]));
+        const blockGot = engine.f32(blockPtr, cols);
+        for (let c = 0; c < cols; c++) {
+          if (c < c0 || c >= c0 + width) expectClose(blockGot.subarray(c, c + 1), [block[c]], 0, 0, 'biasBackwardStrided outside its block');
+        }
+        expectClose(blockGot.subarray(c0, c0 + width), blockWant.subarray(c0, c0 + width), 1e-5, 1e-6 * rows, 'biasBackwardStrided');
         engine.release(mark);
       });
     }
