@@ -185,3 +185,30 @@ export class Sequential {
     return this.kernels.countCorrect(this.probs, this.labels, batch, this.classes);
   }
 }
+
+/**
+ * An upper bound on the bytes a model's memory plan takes per sample of the batch: the input,
+ * every activation and its gradient, convolution columns (and their gradients) and what pooling
+ * and dropout save for backward. Computed from the spec alone, before anything is reserved.
+ */
+export function bytesPerSample(spec: ModelSpec): number {
+  let shape: Shape = spec.inputShape;
+  let floats = shapeSize(shape);
+  for (const layer of spec.layers) {
+    const inputFloats = shapeSize(shape);
+    if (layer.type === 'conv2d') {
+      const [h, w, c] = shape;
+      shape = [h - layer.kernelSize + 1, w - layer.kernelSize + 1, layer.filters];
+      floats += 2 * shapeSize(shape) * layer.kernelSize * layer.kernelSize * c / layer.filters;
+    } else if (layer.type === 'maxPooling2d') {
+      shape = [Math.floor(shape[0] / 2), Math.floor(shape[1] / 2), shape[2]];
+    } else if (layer.type === 'flatten') {
+      shape = [inputFloats];
+    } else if (layer.type === 'dense') {
+      shape = [layer.units];
+    }
+    // Output, its gradient, and a saved mask or argmax of the same size.
+    floats += 3 * shapeSize(shape) + inputFloats;
+  }
+  return floats * 4;
+}
