@@ -83,7 +83,8 @@ export function compareSpec(dataset: string, runs: RunResult[], names: ChartName
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${names.dataset(dataset)}: ${runs.map((r) => r.model).join(' vs ')}, accuracy and loss per epoch`,
+    // The legend shows points for both splits, so the title says which line is which.
+    title: `${names.dataset(dataset)}: ${runs.map((r) => r.model).join(' vs ')}, accuracy and loss per epoch (validation solid, training dashed)`,
     data: { values: rows },
     hconcat: [panel('accuracy'), panel('loss')],
     config,

@@ -27,7 +27,7 @@ const expected: { file: string; title: string; classNames?: string[] }[] = [
   { file: 'test-accuracy.svg', title: 'Test accuracy per model and dataset' },
   { file: 'time-total.svg', title: 'Total training time per model and dataset' },
   { file: 'time-per-epoch.svg', title: 'Training time per epoch' },
-  ...datasets.map((d) => ({ file: `compare-${d}.svg`, title: `${displayName(d)}: cnn vs mlp, accuracy and loss per epoch` })),
+  ...datasets.map((d) => ({ file: `compare-${d}.svg`, title: `${displayName(d)}: cnn vs mlp, accuracy and loss per epoch (validation solid, training dashed)` })),
   ...datasets.flatMap((d) =>
     models.flatMap((m) => [
       { file: `curves-${m}-${d}.svg`, title: `${m} on ${displayName(d)}: accuracy and loss per epoch` },
