@@ -1,6 +1,7 @@
 // Running a loaded model: a Sequential sized for inference, with the file's weights in its
 // parameter block, and a forward pass over float images.
 import type { Engine } from '../engine/engine.js';
+import type { Kernels } from '../engine/kernels.js';
 import { Sequential, bytesPerSample } from '../nn/sequential.js';
 import type { ModelSpec } from '../nn/spec.js';
 import { SimdnetError } from '../engine/errors.js';
@@ -13,8 +14,8 @@ import { writeWeights, type LoadedModel } from './model-files.js';
 export const INFERENCE_MEMORY_BUDGET = 512 * 2 ** 20;
 
 /** The largest batch up to `requested` whose memory plan fits the budget; throws if one image does not. */
-export function inferenceBatch(spec: ModelSpec, requested: number, source: string): number {
-  const perSample = bytesPerSample(spec);
+export function inferenceBatch(spec: ModelSpec, kernels: Kernels, requested: number, source: string): number {
+  const perSample = bytesPerSample(spec, kernels);
   const fits = Math.floor(INFERENCE_MEMORY_BUDGET / perSample);
   if (fits < 1) {
     throw new SimdnetError(
@@ -27,7 +28,7 @@ export function inferenceBatch(spec: ModelSpec, requested: number, source: strin
 
 /** Builds the model's memory plan for batches of up to `maxBatch` (less if memory says so) and copies its weights in. */
 export function instantiate(engine: Engine, loaded: LoadedModel, maxBatch: number): Sequential {
-  const batch = inferenceBatch(loaded.spec, maxBatch, `${loaded.dir}/model.json`);
+  const batch = inferenceBatch(loaded.spec, engine.kernels, maxBatch, `${loaded.dir}/model.json`);
   const model = new Sequential(engine, loaded.spec, { maxBatch: batch, seed: 0 });
   writeWeights(model, loaded.weights);
   return model;

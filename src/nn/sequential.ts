@@ -191,24 +191,16 @@ export class Sequential {
  * every activation and its gradient, convolution columns (and their gradients) and what pooling
  * and dropout save for backward. Computed from the spec alone, before anything is reserved.
  */
-export function bytesPerSample(spec: ModelSpec): number {
+export function bytesPerSample(spec: ModelSpec, kernels: Kernels): number {
   let shape: Shape = spec.inputShape;
   let floats = shapeSize(shape);
-  for (const layer of spec.layers) {
-    const inputFloats = shapeSize(shape);
-    if (layer.type === 'conv2d') {
-      const [h, w, c] = shape;
-      shape = [h - layer.kernelSize + 1, w - layer.kernelSize + 1, layer.filters];
-      floats += 2 * shapeSize(shape) * layer.kernelSize * layer.kernelSize * c / layer.filters;
-    } else if (layer.type === 'maxPooling2d') {
-      shape = [Math.floor(shape[0] / 2), Math.floor(shape[1] / 2), shape[2]];
-    } else if (layer.type === 'flatten') {
-      shape = [inputFloats];
-    } else if (layer.type === 'dense') {
-      shape = [layer.units];
-    }
-    // Output, its gradient, and a saved mask or argmax of the same size.
-    floats += 3 * shapeSize(shape) + inputFloats;
+  for (const layerSpec of spec.layers) {
+    // Layer constructors only compute shapes (and validate them); nothing is reserved here.
+    const layer = createLayer(layerSpec, shape, kernels);
+    // Output, its gradient, a saved mask or argmax of the same size, the input gradient, and the
+    // layer's per-sample scratch twice (convolution columns and their gradient).
+    floats += 3 * shapeSize(layer.outputShape) + shapeSize(shape) + 2 * layer.scratchFloats(kernels, 1)[1];
+    shape = layer.outputShape;
   }
   return floats * 4;
 }
