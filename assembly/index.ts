@@ -5,7 +5,7 @@ export * from './conv';
 export * from './pool';
 export * from './activation';
 export * from './loss';
-export * from './random';
+export { rngSeed, rngAdvance, threefry2x32 } from './random';
 export * from './dropout';
 export * from './adam';
 export * from './batch';

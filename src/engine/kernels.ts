@@ -58,11 +58,18 @@ export interface Kernels {
   /** Number of rows whose largest logit/prob is at the label's column. */
   countCorrect(scores: Ptr, labels: Ptr, rows: number, classes: number): number;
 
-  // ---- Random numbers and dropout (assembly/random.ts, assembly/dropout.ts).
-  /** Seeds the 16-byte xoshiro128** state at `state` from a 32-bit seed. */
+  // ---- Random numbers and dropout (assembly/random.ts, assembly/dropout.ts). The stream is
+  // counter-based (Threefry-2x32-20): a 16-byte state of key and block number, one block per call.
+  /** Seeds the 16-byte stream state at `state` from a 32-bit seed (block 0). */
   rngSeed(state: Ptr, seed: number): void;
-  /** Inverted dropout: mask[i] = 0 with probability rate, else 1/(1-rate); x *= mask. */
+  /** Moves the stream to its next block. */
+  rngAdvance(state: Ptr): void;
+  /** Word (0 or 1) of Threefry-2x32-20 of counter (c0, c1) under key (k0, k1); for tests. */
+  threefry2x32?(c0: number, c1: number, k0: number, k1: number, word: number): number;
+  /** Inverted dropout: mask[i] = 0 with probability rate, else 1/(1-rate); x *= mask; advances the stream. */
   dropoutForward(x: Ptr, mask: Ptr, count: number, rate: number, state: Ptr): void;
+  /** dropoutForward's elements first .. first+count-1 (first a multiple of 8), without advancing. */
+  dropoutForwardSlice(x: Ptr, mask: Ptr, count: number, rate: number, state: Ptr, first: number): void;
   /** dy *= mask. */
   dropoutBackward(dy: Ptr, mask: Ptr, count: number): void;
 

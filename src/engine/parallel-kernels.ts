@@ -1,8 +1,8 @@
 // The kernels, split across a thread pool. Work is cut so that every output element is computed
 // by exactly one thread with the same arithmetic as on one thread (GEMMs by whole rows or by
 // 16-column panels, never by K; convolutions and pooling by samples), so results do not depend
-// on the thread count. Reductions across rows (bias gradients) and the dropout stream stay on
-// the calling thread.
+// on the thread count. Bias gradients (reductions over rows) split by columns; dropout splits by
+// elements, each thread drawing its slice's bits of the counter-based stream.
 import type { Kernels, Ptr } from './kernels.js';
 import type { ThreadPool } from './thread-pool.js';
 import { PARALLEL_KERNELS, type ParallelKernel } from './kernel-table.js';
@@ -166,6 +166,18 @@ export class ParallelKernels {
   reluBackward(y: Ptr, dy: Ptr, count: number): void {
     if (count < MIN_PARALLEL_ELEMENTS) return this.base.reluBackward(y, dy, count);
     this.runRanges(splitRange(count, this.threads, 16), (_t, i0, i1) => ['reluBackward', [y + i0 * 4, dy + i0 * 4, i1 - i0]]);
+  }
+
+  /** Every slice draws the bits one thread would (the stream is counter-based); then the stream advances once. */
+  dropoutForward(x: Ptr, mask: Ptr, count: number, rate: number, state: Ptr): void {
+    if (count < MIN_PARALLEL_ELEMENTS) return this.base.dropoutForward(x, mask, count, rate, state);
+    this.runRanges(splitRange(count, this.threads, 16), (_t, i0, i1) => ['dropoutForwardSlice', [x + i0 * 4, mask + i0 * 4, i1 - i0, rate, state, i0]]);
+    this.base.rngAdvance(state);
+  }
+
+  dropoutBackward(dy: Ptr, mask: Ptr, count: number): void {
+    if (count < MIN_PARALLEL_ELEMENTS) return this.base.dropoutBackward(dy, mask, count);
+    this.runRanges(splitRange(count, this.threads, 16), (_t, i0, i1) => ['dropoutBackward', [dy + i0 * 4, mask + i0 * 4, i1 - i0]]);
   }
 
   zeroF32(ptr: Ptr, count: number): void {

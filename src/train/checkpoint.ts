@@ -9,7 +9,7 @@
 //       the SHA-256 of the payload)
 //   ... zero padding to a multiple of 16
 //   payload: params f32[paramFloats], adamM f32[paramFloats], adamV f32[paramFloats],
-//            dropout xoshiro128** state u8[16], training order i32[trainCount]
+//            dropout stream state u8[16], training order i32[trainCount]
 // The loader trusts nothing: every size is checked against the bytes present before any view
 // is made, and the payload's hash must match, so a damaged file is refused with one line.
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +21,8 @@ import type { EpochRecord } from './types.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = 'SIMDCKPT';
-const VERSION = 1;
+/** 2: the dropout stream state is Threefry's key and block (version 1 held xoshiro128** state). */
+const VERSION = 2;
 /** Far above any real header (history of thousands of epochs); bounds what a hostile file can ask for. */
 const MAX_HEADER_BYTES = 16 * 2 ** 20;
 const RNG_STATE_BYTES = 16;

@@ -65,24 +65,50 @@ for (const fma of ['off', 'on'] as const) {
       }
     });
 
+    it('dropout split across threads draws the masks of one thread, and advances the stream once', async () => {
+      const count = 100_003; // above the split threshold, not a multiple of 8 or 16
+      const results = await Promise.all(
+        [1, 3].map(async (threads) => {
+          const e = await engine(threads, fma);
+          const model = new Sequential(e, modelSpec('mlp'), { maxBatch: 1, seed: 0 });
+          const mark = e.mark();
+          const x = e.reserve(count * 4);
+          const mask = e.reserve(count * 4);
+          const state = e.reserve(16);
+          fillRandom(e.f32(x, count), 4);
+          model.kernels.rngSeed(state, 77);
+          model.kernels.dropoutForward(x, mask, count, 0.5, state);
+          model.kernels.dropoutForward(x, mask, count, 0.5, state);
+          const out = { x: e.f32(x, count).slice(), mask: e.f32(mask, count).slice(), state: Array.from(e.u8(state, 16)) };
+          e.release(mark);
+          return out;
+        }),
+      );
+      expect(results[1].mask).toEqual(results[0].mask);
+      expect(results[1].x).toEqual(results[0].x);
+      expect(results[1].state).toEqual(results[0].state);
+      expect(results[0].state[8]).toBe(2);
+    });
+
     it('training steps of the CNN match one thread bit for bit', async () => {
       const params = await Promise.all(
         [1, 2].map(async (threads) => {
           const e = await engine(threads, fma);
           const spec = { ...modelSpec('cnn-tuned'), layers: modelSpec('cnn-tuned').layers.map((l) => (l.type === 'conv2d' ? { ...l, filters: 16 } : l)) };
-          const model = new Sequential(e, spec, { maxBatch: 16, seed: 5 });
+          const model = new Sequential(e, spec, { maxBatch: 32, seed: 5 });
           const adam = new Adam(0.001);
-          const images = e.reserve(16 * 784);
-          const labels = e.reserve(16);
+          const images = e.reserve(32 * 784);
+          const labels = e.reserve(32);
           const random = new Random(9);
-          e.u8(images, 16 * 784).forEach((_, i, a) => (a[i] = random.below(256)));
-          e.u8(labels, 16).forEach((_, i, a) => (a[i] = random.below(10)));
-          const order = Int32Array.from({ length: 16 }, (_, i) => i);
+          e.u8(images, 32 * 784).forEach((_, i, a) => (a[i] = random.below(256)));
+          e.u8(labels, 32).forEach((_, i, a) => (a[i] = random.below(10)));
+          const order = Int32Array.from({ length: 32 }, (_, i) => i);
           for (let step = 0; step < 3; step++) {
-            model.loadBatch(images, labels, order, 0, 13);
+            // 29 samples: the first dropout (12·12·16·29 elements) is large enough to split.
+            model.loadBatch(images, labels, order, 0, 29);
             model.zeroGrads();
-            model.forward(13, true);
-            model.backward(13);
+            model.forward(29, true);
+            model.backward(29);
             adam.update(model);
           }
           return e.f32(model.params, model.paramFloats).slice();

@@ -1,11 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
-import type { Ptr } from '../../src/engine/kernels.js';
 import * as ref from '../reference/elementwise.js';
 import { BUILDS, createEngine, expectClose, placeF32, randomF32, reserveAt, seeded } from './elementwise-helpers.js';
 
-/** rngNextU32 is exported beside the ABI's kernels so the stream itself can be checked. */
-type WithRng = { rngNextU32(state: Ptr): number };
+/** Random123's known-answer vectors for Threefry-2x32-20: counter, key, both output words. */
+const THREEFRY_KAT: [number[], number[], number[]][] = [
+  [[0, 0], [0, 0], [0x6b200159, 0x99ba4efe]],
+  [[0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x1cb996fc, 0xbb002be7]],
+  [[0x243f6a88, 0x85a308d3], [0x13198a2e, 0x03707344], [0xc4923a9c, 0x483df7a0]],
+];
 
 for (const build of BUILDS) {
   describe(`random and dropout (${build.name})`, () => {
@@ -30,40 +33,39 @@ for (const build of BUILDS) {
       return result;
     };
 
-    it('xoshiro128** matches the published first outputs for state {1, 2, 3, 4}', () => {
-      const mark = engine.mark();
-      const state = reserveAt(engine, 4, 1);
-      new Uint32Array(engine.memory.buffer, state, 4).set([1, 2, 3, 4]);
-      const next = (engine.kernels as unknown as WithRng).rngNextU32;
-      const got = [0, 1, 2, 3].map(() => next(state) >>> 0);
-      expect(got).toEqual([11520, 0, 5927040, 70819200]);
-      engine.release(mark);
+    it('Threefry-2x32-20 matches the Random123 known-answer vectors (kernel and reference)', () => {
+      for (const [[c0, c1], [k0, k1], want] of THREEFRY_KAT) {
+        const got = [0, 1].map((word) => engine.kernels.threefry2x32!(c0, c1, k0, k1, word) >>> 0);
+        expect(got).toEqual(want);
+        expect(ref.threefry2x32(c0, c1, k0, k1)).toEqual(want);
+      }
     });
 
-    it('rngSeed matches the reference seeding, never all-zero', () => {
+    it('rngSeed matches the reference key, block 0', () => {
       const mark = engine.mark();
       const state = reserveAt(engine, 4, 1);
       for (const seed of [0, 1, 2, 42, 0xffffffff, 0x61c88647]) {
         engine.kernels.rngSeed(state, seed);
         const s = new Uint32Array(engine.memory.buffer, state, 4);
-        expect(Array.from(s)).toEqual(Array.from(new ref.Xoshiro128(seed).s));
-        expect(s[0] | s[1] | s[2] | s[3]).not.toBe(0);
+        expect(Array.from(s)).toEqual([...new ref.DropoutStream(seed).key, 0, 0]);
       }
+      engine.kernels.rngAdvance(state);
+      expect(new Uint32Array(engine.memory.buffer, state, 4)[2]).toBe(1);
       engine.release(mark);
     });
 
-    for (const count of [1, 7, 13, 1000]) {
+    for (const count of [1, 7, 8, 13, 1000, 1003]) {
       it(`forward matches the reference stream, count ${count}`, () => {
         const rand = seeded(count);
         const x = randomF32(count, rand);
-        const rng = new ref.Xoshiro128(1234);
+        const stream = new ref.DropoutStream(1234);
         const { out, mask, state } = dropout(x, 0.3, 1234);
         const wantX = x.slice();
         const wantMask = new Float32Array(count);
-        ref.dropoutForward(wantX, wantMask, 0.3, rng);
+        ref.dropoutForward(wantX, wantMask, 0.3, stream);
         expectClose(mask, wantMask, 0, 0, 'mask');
         expectClose(out, wantX, 0, 0, 'x');
-        expect(Array.from(state)).toEqual(Array.from(rng.s)); // state advanced by exactly count draws
+        expect(Array.from(state)).toEqual([...stream.key, 1, 0]); // one call, one block
 
         const mark = engine.mark();
         const dy = randomF32(count, rand);
@@ -83,6 +85,24 @@ for (const build of BUILDS) {
       expectClose(b, a, 0, 0, 'same seed');
       const differing = a.filter((v, i) => v !== c[i]).length;
       expect(differing).toBeGreaterThan(4096 * 0.4); // independent masks differ in about half
+    });
+
+    it('slices at any multiple of 8 give the bits of the whole call, and do not advance', () => {
+      const n = 1000;
+      const x = randomF32(n, seeded(77));
+      const whole = dropout(x, 0.5, 31);
+      const mark = engine.mark();
+      const state = reserveAt(engine, 4, 1);
+      engine.kernels.rngSeed(state, 31);
+      const xPtr = placeF32(engine, x, 3);
+      const maskPtr = reserveAt(engine, n, 2);
+      for (const [start, end] of [[0, 104], [104, 512], [512, 1000]]) {
+        engine.kernels.dropoutForwardSlice(xPtr + start * 4, maskPtr + start * 4, end - start, 0.5, state, start);
+      }
+      expectClose(engine.f32(maskPtr, n), whole.mask, 0, 0, 'mask');
+      expectClose(engine.f32(xPtr, n), whole.out, 0, 0, 'x');
+      expect(new Uint32Array(engine.memory.buffer, state, 4)[2]).toBe(0);
+      engine.release(mark);
     });
 
     it('consecutive calls continue the stream (a fresh mask each step)', () => {

@@ -86,49 +86,60 @@ export function countCorrect(scores: Float32Array, labels: Int32Array, rows: num
   return correct;
 }
 
-/** xoshiro128** seeded by four splitmix32 outputs; mirrors assembly/random.ts. */
-export class Xoshiro128 {
-  readonly s = new Uint32Array(4);
+const THREEFRY_ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24];
+
+/** Threefry-2x32-20 (Random123) of counter (c0, c1) under key (k0, k1): both words, as u32. */
+export function threefry2x32(c0: number, c1: number, k0: number, k1: number): [number, number] {
+  const ks = [k0 >>> 0, k1 >>> 0, (0x1bd11bda ^ k0 ^ k1) >>> 0];
+  let x0 = (c0 + ks[0]) >>> 0;
+  let x1 = (c1 + ks[1]) >>> 0;
+  for (let r = 0; r < 20; r++) {
+    x0 = (x0 + x1) >>> 0;
+    const s = THREEFRY_ROTATIONS[r % 8];
+    x1 = (((x1 << s) | (x1 >>> (32 - s))) ^ x0) >>> 0;
+    if (r % 4 === 3) {
+      const i = (r + 1) / 4;
+      x0 = (x0 + ks[i % 3]) >>> 0;
+      x1 = (x1 + ks[(i + 1) % 3] + i) >>> 0;
+    }
+  }
+  return [x0, x1];
+}
+
+/** The dropout stream of assembly/random.ts: a key from the seed and a block per call. */
+export class DropoutStream {
+  readonly key: [number, number];
+  block = 0;
 
   constructor(seed: number) {
     let x = seed >>> 0;
-    for (let i = 0; i < 4; i++) {
+    const key: number[] = [];
+    for (let i = 0; i < 2; i++) {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      this.s[i] = z ^ (z >>> 16);
+      key.push((z ^ (z >>> 16)) >>> 0);
     }
-    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
+    this.key = [key[0], key[1]];
   }
 
-  nextU32(): number {
-    const s = this.s;
-    const rotl = (v: number, k: number) => ((v << k) | (v >>> (32 - k))) >>> 0;
-    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
-    const t = s[1] << 9;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
-    return result;
-  }
-
-  nextF32(): number {
-    return (this.nextU32() >>> 8) / 16777216;
+  /** Draw i of the current block: group i>>3, lane i&3, word (i>>2)&1. */
+  draw(i: number): number {
+    const counter = (i >> 3) * 4 + (i & 3);
+    return threefry2x32(counter, this.block, this.key[0], this.key[1])[(i >> 2) & 1];
   }
 }
 
-/** Inverted dropout with the draws of `rng`; rate 0 draws nothing. */
-export function dropoutForward(x: Float32Array, mask: Float32Array, rate: number, rng: Xoshiro128): void {
+/** Inverted dropout with the current block of `stream` (then the next block); rate 0 keeps all. */
+export function dropoutForward(x: Float32Array, mask: Float32Array, rate: number, stream: DropoutStream): void {
   const r = f(rate);
   const keep = f(1 / (1 - r));
   for (let i = 0; i < x.length; i++) {
-    mask[i] = r <= 0 ? 1 : rng.nextF32() < r ? 0 : keep;
+    mask[i] = r <= 0 ? 1 : (stream.draw(i) >>> 8) / 16777216 < r ? 0 : keep;
     x[i] = f(x[i] * mask[i]);
   }
+  stream.block++;
 }
 
 export function dropoutBackward(dy: Float32Array, mask: Float32Array): void {

@@ -20,7 +20,7 @@ export interface Scratch {
   pack: Ptr;
   /** Convolution input-gradient columns, the largest conv's cols. */
   dcols: Ptr;
-  /** Dropout's xoshiro128** state (16 bytes). */
+  /** The dropout stream's state: Threefry key and block number (16 bytes). */
   rngState: Ptr;
 }
 
