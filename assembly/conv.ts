@@ -1,18 +1,26 @@
-// 2-D convolution as im2col + GEMM: valid padding, stride 1, square kernel, no bias (the caller
-// fuses bias and ReLU afterwards).
+// 2-D convolution as an implicit GEMM: valid padding, stride 1, square kernel.
 //
 // Layouts (all f32, pointers are byte offsets, sizes count elements):
 //   input   [batch, height, width, inC]            NHWC
-//   weights [kernel, kernel, inC, outC]            Keras; read as a [K, outC] matrix, K = kernel²·inC
+//   weights [kernel, kernel, inC, outC]            Keras; read as a [depth, outC] matrix, depth = kernel²·inC
 //   output  [batch, oh, ow, outC]                  oh = height-kernel+1, ow = width-kernel+1
-//   cols    [batch·oh·ow, K]                       row (b, oy, ox), columns ordered (ky, kx, c)
-// With columns ordered (ky, kx, c), one (row, ky) of cols is kernel·inC floats that are contiguous
-// in the NHWC input, so im2col and its adjoint are runs of straight SIMD copies/adds.
+// The convolution is output = A · weights with A the im2col matrix [rows = batch·oh·ow, depth]:
+// row (b, oy, ox), columns ordered (ky, kx, c). A is never stored whole (for cnn-tuned's second
+// layer it would be 26 MB per batch, written once and streamed back from memory three times).
+// Each pass builds only the block of A its GEMM is about to use, in cache, straight from the
+// image: that block is exactly what a BLIS-style GEMM would pack A into anyway.
 //
-// `pack` is GEMM scratch (see gemm.ts) of at least gemmPackFloats(K, outC) floats for the forward
-// pass, gemmPackFloats(batch·oh·ow, outC) for the weight gradient and gemmPackFloats(outC, K) for
-// the input gradient.
-import { gemmNN, gemmNT, gemmTN } from './gemm';
+// A[row, j] = input[origin(row) + offset(j)], with origin(row) = ((b·height + oy)·width + ox)·inC
+// and offset(j) = ky·width·inC + (j - ky·kernel·inC), ky = j / (kernel·inC): for one row, the
+// columns of one ky are kernel·inC floats that are contiguous in the NHWC input (a "run").
+//
+// The GEMM blocking and micro-kernel are gemm.ts's, with the same K blocks and the same order of
+// operations as gemmNN / gemmTN / gemmNT on a stored A, so results are the same bit for bit as
+// im2col followed by those GEMMs. `pack` is per-thread scratch of conv2dScratchFloats floats.
+import { DIRECT_B_ROWS, KC, KC_TN, MC, packColumns, packedBFloats, packRows, sweep } from './gemm';
+
+/** Rows of input-gradient columns computed (then scattered) per block: one L2-sized block. */
+const DCOLS_BLOCK_FLOATS: i32 = 1 << 16;
 
 /** dst[0..count) = src[0..count), 4 floats at a time. */
 // @ts-ignore: decorator
@@ -42,8 +50,8 @@ function addRun(src: usize, dst: usize, count: i32): void {
 
 /**
  * dst[0..count) = src[0..count) in whole f32x4s: writes and reads up to 3 floats past the run.
- * im2col writes its runs in order, so the next run overwrites what spilled; this keeps conv1's
- * 3- and 5-float runs (one channel) to one or two vector copies instead of a scalar loop.
+ * Runs are written in order, so the next run overwrites what spilled; this keeps a one-channel
+ * layer's 3- and 5-float runs to one or two vector copies instead of a scalar loop.
  */
 // @ts-ignore: decorator
 @inline
@@ -53,43 +61,255 @@ function copyRunSpill(src: usize, dst: usize, count: i32): void {
   }
 }
 
+/** Float offset in the input of row `row`'s patch origin (row = (b·oh + oy)·ow + ox). */
+// @ts-ignore: decorator
+@inline
+function rowOrigin(row: i32, oh: i32, ow: i32, height: i32, width: i32, channels: i32): i32 {
+  const pixels = oh * ow;
+  const b = row / pixels;
+  const p = row - b * pixels;
+  const oy = p / ow;
+  const ox = p - oy * ow;
+  return ((b * height + oy) * width + ox) * channels;
+}
+
 /**
- * cols[batch·oh·ow, kernel·kernel·channels] from input[batch, height, width, channels] (NHWC);
- * row (b, oy, ox), columns ordered (ky, kx, c). Overwrites cols and nothing past it.
+ * origins[r] = rowOrigin(row0 + r) for r < count (i32), stepping through (b, oy, ox) instead of
+ * dividing per row: a one-channel layer has only 9 or 25 floats per row, so two divisions per row
+ * would cost as much as copying it.
  */
-export function im2col(input: usize, cols: usize, batch: i32, height: i32, width: i32, channels: i32, kernel: i32): void {
+function fillOrigins(origins: usize, row0: i32, count: i32, height: i32, width: i32, channels: i32, kernel: i32): void {
   const oh = height - kernel + 1;
   const ow = width - kernel + 1;
-  if (oh <= 0 || ow <= 0 || batch <= 0) return;
-  const run = kernel * channels;
-  const runBytes = <usize>run << 2;
-  const rowBytes = <usize>width * <usize>channels << 2;
-  // Runs that are not whole vectors spill into the next run; only the very last run of cols
-  // (which would spill past cols, and read past input) is copied exactly.
-  const spill = (run & 3) != 0;
-  let dst = cols;
-  for (let b = 0; b < batch; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      const line = input + <usize>(b * height + oy) * rowBytes;
-      const lastLine = b == batch - 1 && oy == oh - 1;
-      for (let ox = 0; ox < ow; ox++) {
-        let src = line + (<usize>(ox * channels) << 2);
-        if (spill && !(lastLine && ox == ow - 1)) {
-          for (let ky = 0; ky < kernel; ky++) {
-            copyRunSpill(src, dst, run);
-            src += rowBytes;
-            dst += runBytes;
-          }
-        } else {
-          for (let ky = 0; ky < kernel; ky++) {
-            copyRun(src, dst, run);
-            src += rowBytes;
-            dst += runBytes;
-          }
-        }
+  const pixels = oh * ow;
+  const p = row0 % pixels;
+  let oy = p / ow;
+  let ox = p - oy * ow;
+  let origin = rowOrigin(row0, oh, ow, height, width, channels);
+  const lineJump = (kernel - 1) * channels;
+  const imageJump = (kernel - 1) * width * channels;
+  for (let r = 0; r < count; r++) {
+    store<i32>(origins + (<usize>r << 2), origin);
+    origin += channels;
+    if (++ox == ow) {
+      ox = 0;
+      origin += lineJump;
+      if (++oy == oh) {
+        oy = 0;
+        origin += imageJump;
       }
     }
   }
+}
+
+/**
+ * block[r, j - k0] = A[row0 + r, j] for r < mb and k0 <= j < k0 + kc; the block's rows are kc
+ * floats apart. Writes nothing past the block. origins: the rows' fillOrigins table, or 0 to
+ * compute each (the standalone im2col, which has no scratch).
+ */
+function im2colBlock(input: usize, block: usize, origins: usize, row0: i32, mb: i32, k0: i32, kc: i32, height: i32, width: i32, channels: i32, kernel: i32): void {
+  const oh = height - kernel + 1;
+  const ow = width - kernel + 1;
+  const run = kernel * channels;
+  const lineFloats = width * channels;
+  const kEnd = k0 + kc;
+  const kyFirst = k0 / run;
+  const kyLast = (kEnd - 1) / run;
+  // Vector copies of runs that are not whole vectors spill into what comes next in the block, so
+  // only the block's very last run (which would spill past it) is copied exactly.
+  const spill = (run & 3) != 0 || (kc & 3) != 0;
+  let dst = block;
+  if (k0 == 0 && kc == kernel * run) {
+    // Whole rows (every K block of a small layer): runs straight down the patch, no clipping.
+    const runBytes = <usize>run << 2;
+    const lineBytes = <usize>lineFloats << 2;
+    for (let r = 0; r < mb; r++) {
+      const origin = origins ? load<i32>(origins + (<usize>r << 2)) : rowOrigin(row0 + r, oh, ow, height, width, channels);
+      let src = input + (<usize>origin << 2);
+      if (spill && r < mb - 1) {
+        for (let ky = 0; ky < kernel; ky++) {
+          copyRunSpill(src, dst, run);
+          src += lineBytes;
+          dst += runBytes;
+        }
+      } else {
+        for (let ky = 0; ky < kernel; ky++) {
+          copyRun(src, dst, run);
+          src += lineBytes;
+          dst += runBytes;
+        }
+      }
+    }
+    return;
+  }
+  for (let r = 0; r < mb; r++) {
+    const origin = origins ? load<i32>(origins + (<usize>r << 2)) : rowOrigin(row0 + r, oh, ow, height, width, channels);
+    const lastRow = r == mb - 1;
+    for (let ky = kyFirst; ky <= kyLast; ky++) {
+      const from = max(k0, ky * run);
+      const to = min(kEnd, ky * run + run);
+      const src = input + (<usize>(origin + ky * lineFloats + from - ky * run) << 2);
+      if (spill && !(lastRow && ky == kyLast)) copyRunSpill(src, dst, to - from);
+      else copyRun(src, dst, to - from);
+      dst += <usize>(to - from) << 2;
+    }
+  }
+}
+
+/**
+ * Packs Aᵀ's rows i0 .. i0+mb (patch entries; columns of A) over A's rows k0 .. k0+kc (output
+ * pixels) in row pairs, straight from the image: pair p, step kk, entry r at
+ * packA[(p·kc + kk)·2 + r] holds A[k0 + kk, i0 + 2p + r] (the layout gemm.ts's packTransposedA
+ * gives a stored A). Four pixels by four entries go through one 4x4 transpose where a run allows.
+ * origins: the fillOrigins table of rows k0 .. k0+kc.
+ */
+function packTransposedImage(input: usize, origins: usize, k0: i32, kc: i32, i0: i32, mb: i32, packA: usize, height: i32, width: i32, channels: i32, kernel: i32): void {
+  const run = kernel * channels;
+  const lineFloats = width * channels;
+  const pairBytes = <usize>kc << 3;
+  const iEnd = i0 + mb;
+  const kc4 = kc & ~3;
+  for (let kk = 0; kk < kc4; kk += 4) {
+    const at = origins + (<usize>kk << 2);
+    const o0 = load<i32>(at), o1 = load<i32>(at, 4), o2 = load<i32>(at, 8), o3 = load<i32>(at, 12);
+    const step = packA + (<usize>kk << 3);
+    if (channels == 1 && o3 == o0 + 3) {
+      // One channel, four neighbouring pixels of a line: entry i of the four rows is one vector
+      // load, and two entries interleave into their pair's four steps.
+      let ky = i0 / run;
+      let kx = i0 - ky * run;
+      for (let i = i0; i < iEnd; i += 2) {
+        const va = v128.load(input + (<usize>(o0 + ky * lineFloats + kx) << 2));
+        if (++kx == run) { kx = 0; ky++; }
+        let vb = va;
+        if (i + 1 < iEnd) {
+          vb = v128.load(input + (<usize>(o0 + ky * lineFloats + kx) << 2));
+          if (++kx == run) { kx = 0; ky++; }
+        }
+        const dst = step + <usize>((i - i0) >> 1) * pairBytes;
+        v128.store(dst, i32x4.shuffle(va, vb, 0, 4, 1, 5));
+        v128.store(dst, i32x4.shuffle(va, vb, 2, 6, 3, 7), 16);
+      }
+      continue;
+    }
+    for (let ky = i0 / run; ky * run < iEnd; ky++) {
+      const from = max(i0, ky * run);
+      const to = min(iEnd, ky * run + run);
+      const shift = ky * lineFloats - ky * run;
+      let i = from;
+      if (((i - i0) & 1) == 0) {
+        for (; i + 4 <= to; i += 4) {
+          const r0 = v128.load(input + (<usize>(o0 + shift + i) << 2));
+          const r1 = v128.load(input + (<usize>(o1 + shift + i) << 2));
+          const r2 = v128.load(input + (<usize>(o2 + shift + i) << 2));
+          const r3 = v128.load(input + (<usize>(o3 + shift + i) << 2));
+          const dst = step + <usize>((i - i0) >> 1) * pairBytes;
+          v128.store(dst, i64x2.shuffle(r0, r1, 0, 2));
+          v128.store(dst, i64x2.shuffle(r2, r3, 0, 2), 16);
+          v128.store(dst + pairBytes, i64x2.shuffle(r0, r1, 1, 3));
+          v128.store(dst + pairBytes, i64x2.shuffle(r2, r3, 1, 3), 16);
+        }
+      }
+      for (; i < to; i++) {
+        const dst = step + <usize>((i - i0) >> 1) * pairBytes + (<usize>((i - i0) & 1) << 2);
+        store<f32>(dst, load<f32>(input + (<usize>(o0 + shift + i) << 2)));
+        store<f32>(dst, load<f32>(input + (<usize>(o1 + shift + i) << 2)), 8);
+        store<f32>(dst, load<f32>(input + (<usize>(o2 + shift + i) << 2)), 16);
+        store<f32>(dst, load<f32>(input + (<usize>(o3 + shift + i) << 2)), 24);
+      }
+    }
+  }
+  for (let kk = kc4; kk < kc; kk++) {
+    const o = load<i32>(origins + (<usize>kk << 2));
+    const step = packA + (<usize>kk << 3);
+    for (let i = i0; i < iEnd; i++) {
+      const ky = i / run;
+      const dst = step + <usize>((i - i0) >> 1) * pairBytes + (<usize>((i - i0) & 1) << 2);
+      store<f32>(dst, load<f32>(input + (<usize>(o + ky * lineFloats - ky * run + i) << 2)));
+    }
+  }
+}
+
+/**
+ * dinput += the scatter of dcols rows row0 .. row0+count (each `depth` floats, the first at
+ * dcols) back onto the image, rows in order: the adjoint of im2col for those rows. origins as
+ * for im2colBlock.
+ */
+function col2imRowsAdd(dcols: usize, dinput: usize, origins: usize, row0: i32, count: i32, height: i32, width: i32, channels: i32, kernel: i32): void {
+  const oh = height - kernel + 1;
+  const ow = width - kernel + 1;
+  const run = kernel * channels;
+  const runBytes = <usize>run << 2;
+  const lineBytes = <usize>(width * channels) << 2;
+  let src = dcols;
+  for (let r = 0; r < count; r++) {
+    const origin = origins ? load<i32>(origins + (<usize>r << 2)) : rowOrigin(row0 + r, oh, ow, height, width, channels);
+    let dst = dinput + (<usize>origin << 2);
+    for (let ky = 0; ky < kernel; ky++) {
+      addRun(src, dst, run);
+      dst += lineBytes;
+      src += runBytes;
+    }
+  }
+}
+
+/** x[r, c] = act(x[r, c] + bias[c]) for r < rows, c < cols (act: ReLU or identity), as biasReluForward / biasForward. */
+function biasActivation(x: usize, bias: usize, rows: i32, cols: i32, relu: bool): void {
+  const zero = f32x4.splat(0);
+  const cols4 = cols & ~3;
+  let p = x;
+  for (let r = 0; r < rows; r++) {
+    let c = 0;
+    for (; c < cols4; c += 4) {
+      const q = p + (<usize>c << 2);
+      const v = f32x4.add(v128.load(q), v128.load(bias + (<usize>c << 2)));
+      v128.store(q, relu ? f32x4.max(v, zero) : v);
+    }
+    for (; c < cols; c++) {
+      const q = p + (<usize>c << 2);
+      const v = load<f32>(q) + load<f32>(bias + (<usize>c << 2));
+      store<f32>(q, relu ? (v > 0 ? v : 0) : v);
+    }
+    p += <usize>cols << 2;
+  }
+}
+
+/** Byte offset in the scratch of the row-origins table (past everything else any pass packs). */
+// @ts-ignore: decorator
+@inline
+function originsAt(pack: usize, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32): usize {
+  return pack + (<usize>(conv2dScratchFloats(height, width, inChannels, outChannels, kernel) - max(MC, KC_TN)) << 2);
+}
+
+/** Rows of input-gradient columns per block for patches of `depth` floats (even, at least 2). */
+// @ts-ignore: decorator
+@inline
+function dcolsBlockRows(depth: i32): i32 {
+  return max(2, min(MC, (DCOLS_BLOCK_FLOATS / max(depth, 1)) & ~1));
+}
+
+/**
+ * Floats of per-thread scratch the three convolution kernels need for this layer shape: packed
+ * operands first, then a table of row origins at originsAt(...).
+ */
+export function conv2dScratchFloats(height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32): i32 {
+  const depth = kernel * kernel * inChannels;
+  const forward = packedBFloats(depth, outChannels) + MC * min(depth, KC) + 4;
+  const weights = packedBFloats(KC_TN, outChannels) + MC * KC_TN;
+  const input = packedBFloats(outChannels, depth) + dcolsBlockRows(depth) * depth;
+  // Then the rows' origins (i32), at most max(MC, KC_TN) of them.
+  return max(forward, max(weights, input)) + max(MC, KC_TN);
+}
+
+/**
+ * cols[batch·oh·ow, kernel·kernel·channels] = A from input[batch, height, width, channels]
+ * (NHWC); row (b, oy, ox), columns ordered (ky, kx, c). Overwrites cols and nothing past it.
+ * The convolution kernels never store A whole; this is for tests and tools.
+ */
+export function im2col(input: usize, cols: usize, batch: i32, height: i32, width: i32, channels: i32, kernel: i32): void {
+  const rows = batch * (height - kernel + 1) * (width - kernel + 1);
+  if (height < kernel || width < kernel || batch <= 0) return;
+  im2colBlock(input, cols, 0, 0, rows, 0, kernel * kernel * channels, height, width, channels, kernel);
 }
 
 /**
@@ -97,56 +317,96 @@ export function im2col(input: usize, cols: usize, batch: i32, height: i32, width
  * back onto the image: the adjoint of im2col (same layouts). Accumulates.
  */
 export function col2imAdd(dcols: usize, dinput: usize, batch: i32, height: i32, width: i32, channels: i32, kernel: i32): void {
-  const oh = height - kernel + 1;
-  const ow = width - kernel + 1;
-  if (oh <= 0 || ow <= 0) return;
-  const run = kernel * channels;
-  const runBytes = <usize>run << 2;
-  const rowBytes = <usize>width * <usize>channels << 2;
-  let src = dcols;
-  for (let b = 0; b < batch; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      const line = dinput + <usize>(b * height + oy) * rowBytes;
-      for (let ox = 0; ox < ow; ox++) {
-        let dst = line + (<usize>(ox * channels) << 2);
-        for (let ky = 0; ky < kernel; ky++) {
-          addRun(src, dst, run);
-          dst += rowBytes;
-          src += runBytes;
-        }
-      }
+  if (height < kernel || width < kernel || batch <= 0) return;
+  col2imRowsAdd(dcols, dinput, 0, 0, batch * (height - kernel + 1) * (width - kernel + 1), height, width, channels, kernel);
+}
+
+/**
+ * output[batch, oh, ow, outC] = act(A · weights + bias), act = ReLU when relu is 1, else the
+ * identity. Overwrites output. Loops as gemmNN: per K block, pack the weights' rows, then for
+ * each block of MC rows build that block of A and sweep it; the bias and activation are applied
+ * to a row block right after its last K block, while it is still in cache.
+ */
+export function conv2dForward(input: usize, weights: usize, bias: usize, output: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32, relu: i32): void {
+  if (height < kernel || width < kernel || batch <= 0 || outChannels <= 0) return;
+  const rows = batch * (height - kernel + 1) * (width - kernel + 1);
+  const depth = kernel * kernel * inChannels;
+  const outBytes = <usize>outChannels << 2;
+  const block = pack + (<usize>packedBFloats(depth, outChannels) << 2);
+  const origins = originsAt(pack, height, width, inChannels, outChannels, kernel);
+  for (let k0 = 0; k0 < depth; k0 += KC) {
+    const kc = min(KC, depth - k0);
+    const last = k0 + kc >= depth;
+    packRows(weights, outChannels, k0, kc, 0, outChannels, pack);
+    const tail = pack + (<usize>(outChannels >> 4) * <usize>kc << 6);
+    const lda = <usize>kc << 2;
+    for (let r0 = 0; r0 < rows; r0 += MC) {
+      const mb = min(MC, rows - r0);
+      const c = output + <usize>r0 * outBytes;
+      fillOrigins(origins, r0, mb, height, width, inChannels, kernel);
+      im2colBlock(input, block, origins, r0, mb, k0, kc, height, width, inChannels, kernel);
+      sweep(block, lda << 1, lda, 4, pack, <usize>kc << 6, 64, tail, kc, c, mb, outChannels, outChannels, k0 > 0);
+      if (last) biasActivation(c, bias, mb, outChannels, relu != 0);
     }
   }
 }
 
 /**
- * output[batch, oh, ow, outC] = im2col(input) · weights[kernel, kernel, inC, outC]; overwrites
- * output, no bias. cols ([batch·oh·ow, kernel²·inC]) is filled and kept for the weight gradient.
+ * dweights[firstRow .. firstRow+rowCount, firstCol .. firstCol+colCount] += (Aᵀ · doutput) over
+ * that window of the [depth, outC] weight matrix (one thread's share; 0, depth, 0, outC for all
+ * of it). firstRow must be even and firstCol a multiple of 16 unless the window reaches the end.
+ * Loops as gemmTN: per K block of KC_TN output pixels, pack doutput's rows, then for each block
+ * of MC patch entries pack Aᵀ straight from the image and sweep it.
  */
-export function conv2dForward(input: usize, weights: usize, output: usize, cols: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32): void {
+export function conv2dBackwardWeights(input: usize, doutput: usize, dweights: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32, firstRow: i32, rowCount: i32, firstCol: i32, colCount: i32): void {
+  if (height < kernel || width < kernel || batch <= 0 || rowCount <= 0 || colCount <= 0) return;
   const rows = batch * (height - kernel + 1) * (width - kernel + 1);
-  const depth = kernel * kernel * inChannels;
-  im2col(input, cols, batch, height, width, inChannels, kernel);
-  gemmNN(cols, weights, output, rows, depth, outChannels, depth, outChannels, outChannels, 0, pack);
+  const ldBytes = <usize>outChannels << 2;
+  const b = doutput + (<usize>firstCol << 2);
+  const packA = pack + (<usize>packedBFloats(KC_TN, colCount) << 2);
+  const direct = rowCount <= DIRECT_B_ROWS;
+  const origins = originsAt(pack, height, width, inChannels, outChannels, kernel);
+  for (let k0 = 0; k0 < rows; k0 += KC_TN) {
+    const kc = min(KC_TN, rows - k0);
+    fillOrigins(origins, k0, kc, height, width, inChannels, kernel);
+    // As gemmTN: with few rows of dW, doutput's full panels are read in place.
+    packRows(b, outChannels, k0, kc, direct ? colCount & ~15 : 0, colCount, pack);
+    const tail = pack + (<usize>(direct ? 0 : colCount >> 4) * <usize>kc << 6);
+    for (let i0 = firstRow; i0 < firstRow + rowCount; i0 += MC) {
+      const mb = min(MC, firstRow + rowCount - i0);
+      const c = dweights + <usize>i0 * ldBytes + (<usize>firstCol << 2);
+      packTransposedImage(input, origins, k0, kc, i0, mb, packA, height, width, inChannels, kernel);
+      if (direct) sweep(packA, <usize>kc << 3, 4, 8, b + <usize>k0 * ldBytes, 64, ldBytes, tail, kc, c, mb, colCount, outChannels, true);
+      else sweep(packA, <usize>kc << 3, 4, 8, pack, <usize>kc << 6, 64, tail, kc, c, mb, colCount, outChannels, true);
+    }
+  }
 }
 
 /**
- * dweights[kernel, kernel, inC, outC] += colsᵀ · doutput[batch, oh, ow, outC], with cols as
- * conv2dForward left it.
+ * dinput[batch, height, width, inC] += col2im(doutput · weightsᵀ). Loops as gemmNT over blocks
+ * of output pixels: each block's columns of input gradient are computed into the scratch and
+ * scattered onto dinput at once, in row order, so they never leave the cache.
  */
-export function conv2dBackwardWeights(cols: usize, doutput: usize, dweights: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32): void {
+export function conv2dBackwardInput(doutput: usize, weights: usize, dinput: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32): void {
+  if (height < kernel || width < kernel || batch <= 0 || outChannels <= 0) return;
   const rows = batch * (height - kernel + 1) * (width - kernel + 1);
   const depth = kernel * kernel * inChannels;
-  gemmTN(cols, doutput, dweights, depth, rows, outChannels, depth, outChannels, outChannels, 1, pack);
-}
-
-/**
- * dinput[batch, height, width, inC] += col2im(doutput · weightsᵀ); dcols is scratch of
- * batch·oh·ow·kernel²·inC floats (overwritten).
- */
-export function conv2dBackwardInput(doutput: usize, weights: usize, dcols: usize, dinput: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32): void {
-  const rows = batch * (height - kernel + 1) * (width - kernel + 1);
-  const depth = kernel * kernel * inChannels;
-  gemmNT(doutput, weights, dcols, rows, outChannels, depth, outChannels, outChannels, depth, 0, pack);
-  col2imAdd(dcols, dinput, batch, height, width, inChannels, kernel);
+  const blockRows = dcolsBlockRows(depth);
+  const dcols = pack + (<usize>packedBFloats(outChannels, depth) << 2);
+  const ldaBytes = <usize>outChannels << 2;
+  const oneBlock = outChannels <= KC;
+  const origins = originsAt(pack, height, width, inChannels, outChannels, kernel);
+  if (oneBlock) packColumns(weights, outChannels, 0, outChannels, depth, pack);
+  for (let r0 = 0; r0 < rows; r0 += blockRows) {
+    const mb = min(blockRows, rows - r0);
+    for (let k0 = 0; k0 < outChannels; k0 += KC) {
+      const kc = min(KC, outChannels - k0);
+      if (!oneBlock) packColumns(weights, outChannels, k0, kc, depth, pack);
+      const tail = pack + (<usize>(depth >> 4) * <usize>kc << 6);
+      const a = doutput + <usize>r0 * ldaBytes + (<usize>k0 << 2);
+      sweep(a, ldaBytes << 1, ldaBytes, 4, pack, <usize>kc << 6, 64, tail, kc, dcols, mb, depth, depth, k0 > 0);
+    }
+    fillOrigins(origins, r0, mb, height, width, inChannels, kernel);
+    col2imRowsAdd(dcols, dinput, origins, r0, mb, height, width, inChannels, kernel);
+  }
 }

@@ -18,22 +18,22 @@
 import { madd } from './simd';
 
 /** K block: a packed panel is KC·16 floats (32 KiB), one L1's worth; measured best at 256-512. */
-const KC: i32 = 512;
+export const KC: i32 = 512;
 /**
  * TN's K block. Its A columns are read lda·4 bytes apart per step (unless packed), so a row pair
  * touches kc lines that the next 7 pairs reuse: 256 keeps them and the panel in L1 together
  * (measured +5-20% over 512 on the TN shapes of the models; NN and NT prefer 512).
  */
-const KC_TN: i32 = 256;
+export const KC_TN: i32 = 256;
 /** Row block: MC·KC floats of A (256 KiB) stay in L2 while the panels of a K block are swept. */
-const MC: i32 = 128;
+export const MC: i32 = 128;
 /**
  * With this few rows of C a packed panel would be reused too little to pay for its packing: NN and
  * TN read B's full panels in place. Measured on a quiet machine for the conv1 weight gradients
  * (m = 9 and 25, FMA): 28.0 vs 27.7 and 33.2 vs 31.6 GFLOP/s packed, a small gain (the ~15% first
  * claimed here was measured under load).
  */
-const DIRECT_B_ROWS: i32 = 32;
+export const DIRECT_B_ROWS: i32 = 32;
 /**
  * TN packs a block of Aᵀ into row pairs once A's rows are this long: reading two columns of A
  * steps lda·4 bytes per k and crosses a page every few steps (1600-long rows: +10%; 288: ±0).
@@ -59,7 +59,7 @@ export function gemmPackFloats(k: i32, n: i32): i32 {
 /** Floats of the packed K block of B plus the 2×16 tile for the last columns. */
 // @ts-ignore: decorator
 @inline
-function packedBFloats(k: i32, n: i32): i32 {
+export function packedBFloats(k: i32, n: i32): i32 {
   return min(max(k, 1), KC) * roundUp16(max(n, 1)) + 2 * NR;
 }
 
@@ -117,7 +117,7 @@ function tile1x16(a: usize, kStride: usize, p: usize, bStep: usize, kc: i32, c: 
 // pack[(q·kc + kk)·16 + jj]; columns past n are zero.
 
 /** B is k×n row-major: rows k0..k0+kc, columns j0..n (j0 a multiple of 16) into panels from pack. */
-function packRows(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, n: i32, pack: usize): void {
+export function packRows(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, n: i32, pack: usize): void {
   const full = (n - j0) >> 4;
   const rest = (n - j0) & 15;
   for (let kk = 0; kk < kc; kk++) {
@@ -143,7 +143,7 @@ function packRows(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, n: i32, pack: u
 }
 
 /** B is n×k row-major and the panel wants Bᵀ: columns k0..k0+kc of all n rows, 4×4 transposes. */
-function packColumns(b: usize, ldb: i32, k0: i32, kc: i32, n: i32, pack: usize): void {
+export function packColumns(b: usize, ldb: i32, k0: i32, kc: i32, n: i32, pack: usize): void {
   const panels = (n + 15) >> 4;
   const ldbBytes = <usize>ldb << 2;
   const kc4 = kc & ~3;
@@ -200,7 +200,7 @@ function packColumns(b: usize, ldb: i32, k0: i32, kc: i32, n: i32, pack: usize):
  * bStep bytes per step; the last n%16 columns are a packed panel at `tail`, followed by a 2×16
  * scratch tile. `add` is false only for the first K block when C is overwritten.
  */
-function sweep(a: usize, aPair: usize, aRow: usize, aK: usize, b: usize, bPanel: usize, bStep: usize, tail: usize, kc: i32, c: usize, m: i32, n: i32, ldc: i32, add: bool): void {
+export function sweep(a: usize, aPair: usize, aRow: usize, aK: usize, b: usize, bPanel: usize, bStep: usize, tail: usize, kc: i32, c: usize, m: i32, n: i32, ldc: i32, add: bool): void {
   const ldcBytes = <usize>ldc << 2;
   const full = n >> 4;
   const rest = n & 15;

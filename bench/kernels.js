@@ -152,9 +152,8 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
   const output = env.reserve(rows * outC);
   const dweights = env.reserve(depth * outC);
   const dinput = env.reserve(BATCH * h * w * inC);
-  const cols = env.reserve(rows * depth);
-  const dcols = env.reserve(rows * depth);
-  const pack = env.reserve(Math.max(kern.gemmPackFloats(depth, outC), kern.gemmPackFloats(rows, outC), kern.gemmPackFloats(outC, depth)));
+  const bias = env.reserve(outC); // zero: the checks below are of the convolution alone
+  const pack = env.reserve(kern.conv2dScratchFloats(h, w, inC, outC, kernel));
   const X = env.f32(input, BATCH * h * w * inC);
   const W = env.f32(weights, depth * outC);
   const DY = env.f32(doutput, rows * outC);
@@ -163,7 +162,7 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
   const pick = (n) => Math.floor(Math.abs(random()) * n);
   const samples = [];
   let run;
-  kern.conv2dForward(input, weights, output, cols, pack, BATCH, h, w, inC, outC, kernel);
+  kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, outC, kernel, 0);
   if (which === 'forward') {
     const Y = env.f32(output, rows * outC);
     for (let s = 0; s < 24; s++) {
@@ -179,9 +178,9 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
           }
       samples.push({ got: Y[((b * oh + oy) * ow + ox) * outC + o], want, scale });
     }
-    run = () => kern.conv2dForward(input, weights, output, cols, pack, BATCH, h, w, inC, outC, kernel);
+    run = () => kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, outC, kernel, 0);
   } else if (which === 'backward weights') {
-    kern.conv2dBackwardWeights(cols, doutput, dweights, pack, BATCH, h, w, inC, outC, kernel);
+    kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, outC, kernel, 0, depth, 0, outC);
     const DW = env.f32(dweights, depth * outC);
     for (let s = 0; s < 8; s++) {
       const [ky, kx, c, o] = [pick(kernel), pick(kernel), pick(inC), pick(outC)];
@@ -196,9 +195,9 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
           }
       samples.push({ got: DW[wAt(ky, kx, c, o)], want, scale });
     }
-    run = () => kern.conv2dBackwardWeights(cols, doutput, dweights, pack, BATCH, h, w, inC, outC, kernel);
+    run = () => kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, outC, kernel, 0, depth, 0, outC);
   } else {
-    kern.conv2dBackwardInput(doutput, weights, dcols, dinput, pack, BATCH, h, w, inC, outC, kernel);
+    kern.conv2dBackwardInput(doutput, weights, dinput, pack, BATCH, h, w, inC, outC, kernel);
     const DX = env.f32(dinput, BATCH * h * w * inC);
     for (let s = 0; s < 24; s++) {
       const [b, y, x, c] = [pick(BATCH), pick(h), pick(w), pick(inC)];
@@ -217,7 +216,7 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
         }
       samples.push({ got: DX[at(b, y, x, c)], want, scale });
     }
-    run = () => kern.conv2dBackwardInput(doutput, weights, dcols, dinput, pack, BATCH, h, w, inC, outC, kernel);
+    run = () => kern.conv2dBackwardInput(doutput, weights, dinput, pack, BATCH, h, w, inC, outC, kernel);
   }
   check(`conv ${which} ${h}x${w}x${inC}->${outC} k${kernel}`, samples);
   const { seconds, peak } = time(env, run);

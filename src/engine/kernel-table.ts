@@ -33,7 +33,7 @@ export const FAILED = 2;
 export const CONTROL_INTS = 4;
 /** Per thread, in the Float64 call area: [callCount, then per call: id, argc, args...]. */
 export const MAX_CALLS = 8;
-export const MAX_ARGS = 12;
+export const MAX_ARGS = 14;
 export const CALL_STRIDE = 2 + MAX_ARGS;
 export const THREAD_STRIDE = 1 + MAX_CALLS * CALL_STRIDE;
 

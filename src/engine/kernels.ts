@@ -21,17 +21,24 @@ export interface Kernels {
   /** Benchmark helper: `iterations` rounds of 12 register-held f32x4 multiply-adds (96 flops each). */
   peakMaddLoop?(iterations: number): number;
 
-  // ---- Convolution, valid padding, stride 1, square kernel (assembly/conv.ts).
-  /** cols[batch·oh·ow, kernel·kernel·channels] from input[batch, height, width, channels]; rows ordered (ky, kx, c). */
+  // ---- Convolution, valid padding, stride 1, square kernel (assembly/conv.ts), as an implicit
+  // GEMM: the im2col matrix A [batch·oh·ow, kernel²·inC] is built a cache-sized block at a time.
+  // `pack` is per-thread scratch of conv2dScratchFloats floats.
+  /** cols[batch·oh·ow, kernel·kernel·channels] = A from input[batch, height, width, channels]; columns ordered (ky, kx, c). */
   im2col(input: Ptr, cols: Ptr, batch: number, height: number, width: number, channels: number, kernel: number): void;
   /** dinput += the scatter of dcols back onto the image (the adjoint of im2col). */
   col2imAdd(dcols: Ptr, dinput: Ptr, batch: number, height: number, width: number, channels: number, kernel: number): void;
-  /** output[batch, oh, ow, outC] = im2col(input) · weights (no bias; cols is kept for the weight gradient). */
-  conv2dForward(input: Ptr, weights: Ptr, output: Ptr, cols: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void;
-  /** dweights += colsᵀ · doutput, with cols as left by conv2dForward. */
-  conv2dBackwardWeights(cols: Ptr, doutput: Ptr, dweights: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void;
-  /** dinput += col2im(doutput · weightsᵀ); dcols is scratch the size of cols. */
-  conv2dBackwardInput(doutput: Ptr, weights: Ptr, dcols: Ptr, dinput: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void;
+  /** Floats of per-thread scratch the three convolution kernels need for this layer shape. */
+  conv2dScratchFloats(height: number, width: number, inChannels: number, outChannels: number, kernel: number): number;
+  /** output[batch, oh, ow, outC] = act(A · weights + bias); act is ReLU when relu = 1, else the identity. */
+  conv2dForward(input: Ptr, weights: Ptr, bias: Ptr, output: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number, relu: number): void;
+  /**
+   * dweights += Aᵀ · doutput over rows firstRow..+rowCount and columns firstCol..+colCount of the
+   * [kernel²·inC, outC] weight matrix (0, depth, 0, outC for all of it).
+   */
+  conv2dBackwardWeights(input: Ptr, doutput: Ptr, dweights: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number, firstRow: number, rowCount: number, firstCol: number, colCount: number): void;
+  /** dinput += col2im(doutput · weightsᵀ). */
+  conv2dBackwardInput(doutput: Ptr, weights: Ptr, dinput: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void;
 
   // ---- Max pooling 2x2, stride 2, floor (assembly/pool.ts). argmax: i32 index into input, per output element.
   maxPool2x2Forward(input: Ptr, output: Ptr, argmax: Ptr, batch: number, height: number, width: number, channels: number): void;

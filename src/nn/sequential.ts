@@ -100,16 +100,9 @@ export class Sequential {
     this.layers.forEach((layer, i) => layer.bindParams(this.params + this.paramOffsets[i] * 4, this.grads + this.paramOffsets[i] * 4));
 
     const batch = this.maxBatch;
-    let packFloats = 0;
-    let dcolsFloats = 0;
-    for (const layer of this.layers) {
-      const [pack, dcols] = layer.scratchFloats(k, batch);
-      packFloats = Math.max(packFloats, pack);
-      dcolsFloats = Math.max(dcolsFloats, dcols);
-    }
+    const packFloats = Math.max(0, ...this.layers.map((layer) => layer.scratchFloats(k, batch)));
     this.scratch = {
       pack: engine.reserve(packFloats * 4, 'GEMM packing scratch'),
-      dcols: engine.reserve(dcolsFloats * 4, 'convolution gradient columns'),
       rngState: engine.reserve(16, 'dropout random state'),
     };
     split?.parallel.setPacks(Array.from({ length: engine.threads - 1 }, () => engine.reserve(packFloats * 4, 'GEMM packing scratch')));
@@ -188,8 +181,8 @@ export class Sequential {
 
 /**
  * An upper bound on the bytes a model's memory plan takes per sample of the batch: the input,
- * every activation and its gradient, convolution columns (and their gradients) and what pooling
- * and dropout save for backward. Computed from the spec alone, before anything is reserved.
+ * every activation and its gradient, and what pooling and dropout save for backward (the packing
+ * scratch does not grow with the batch). Computed from the spec alone, before anything is reserved.
  */
 export function bytesPerSample(spec: ModelSpec, kernels: Kernels): number {
   let shape: Shape = spec.inputShape;
@@ -197,9 +190,8 @@ export function bytesPerSample(spec: ModelSpec, kernels: Kernels): number {
   for (const layerSpec of spec.layers) {
     // Layer constructors only compute shapes (and validate them); nothing is reserved here.
     const layer = createLayer(layerSpec, shape, kernels);
-    // Output, its gradient, a saved mask or argmax of the same size, the input gradient, and the
-    // layer's per-sample scratch twice (convolution columns and their gradient).
-    floats += 3 * shapeSize(layer.outputShape) + shapeSize(shape) + 2 * layer.scratchFloats(kernels, 1)[1];
+    // Output, its gradient, a saved mask or argmax of the same size, and the input gradient.
+    floats += 3 * shapeSize(layer.outputShape) + shapeSize(shape);
     shape = layer.outputShape;
   }
   return floats * 4;

@@ -89,34 +89,49 @@ export function runOptions(engine: Engine, spec: ModelSpec, dataset: Pick<Datase
 
 /**
  * Builds the model; when wasm memory cannot hold it, says which model and batch size did not fit
- * and about how much memory it needed (measured from the plans of batches of 1 and 2).
+ * and about how much memory it needed (measured from the plans of batches of 1 and 2). A plan that
+ * cannot fit in wasm32 is refused before anything is reserved: growing a shared memory by
+ * gigabytes only to fail on a later buffer takes seconds.
  */
 function buildModel(engine: Engine, spec: ModelSpec, batchSize: number, seed: number): Sequential {
-  try {
-    return new Sequential(engine, spec, { maxBatch: batchSize, seed });
-  } catch (err) {
-    if (!(err instanceof SimdnetError) || !/out of WebAssembly memory/.test(err.message)) throw err;
-    const before = engine.mark();
-    const planBytes = (batch: number): number => {
-      const mark = engine.mark();
-      try {
-        new Sequential(engine, spec, { maxBatch: batch, seed });
-        return engine.mark() - mark;
-      } finally {
-        engine.release(mark);
-      }
-    };
-    const mib = (bytes: number): string => `${Math.ceil(bytes / 2 ** 20)} MiB`;
+  const before = engine.mark();
+  const planBytes = (batch: number): number => {
+    const mark = engine.mark();
+    try {
+      new Sequential(engine, spec, { maxBatch: batch, seed });
+      return engine.mark() - mark;
+    } finally {
+      engine.release(mark);
+    }
+  };
+  const mib = (bytes: number): string => `${Math.ceil(bytes / 2 ** 20)} MiB`;
+  const refuse = (): SimdnetError => {
     let needs: string;
     try {
       const one = planBytes(1);
       const perSample = planBytes(2) - one;
       const fits = Math.floor((WASM32_MAX_BYTES - before - one) / perSample) + 1;
       needs = `needs about ${mib(before + one + perSample * (batchSize - 1))} of WebAssembly memory (datasets included, ${(perSample / 2 ** 20).toFixed(2)} MiB per sample of the batch), more than the ${mib(WASM32_MAX_BYTES)} wasm32 allows or this machine gives; try --batch-size ${Math.max(1, Math.min(fits, batchSize >> 1))} or less`;
-    } catch {
-      needs = `does not fit even with a batch of one (${err.message})`;
+    } catch (err) {
+      needs = `does not fit even with a batch of one (${(err as Error).message})`;
     }
-    throw new SimdnetError(`model ${spec.name} with --batch-size ${batchSize} ${needs}`, 1);
+    return new SimdnetError(`model ${spec.name} with --batch-size ${batchSize} ${needs}`, 1);
+  };
+  if (batchSize > 2) {
+    let estimate = 0;
+    try {
+      const one = planBytes(1);
+      estimate = before + one + (planBytes(2) - one) * (batchSize - 1);
+    } catch {
+      throw refuse();
+    }
+    if (estimate > WASM32_MAX_BYTES) throw refuse();
+  }
+  try {
+    return new Sequential(engine, spec, { maxBatch: batchSize, seed });
+  } catch (err) {
+    if (!(err instanceof SimdnetError) || !/out of WebAssembly memory/.test(err.message)) throw err;
+    throw refuse();
   }
 }
 

@@ -1,5 +1,7 @@
 // im2col, col2imAdd and the three convolution kernels against direct-loop references, both
 // builds, on awkward shapes and the shapes of the cnn and cnn-tuned models (small batches).
+// Shapes with more output pixels than one K block (256 rows) and more patch entries than one
+// row block (128) exercise the blocking.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import {
@@ -23,6 +25,8 @@ const shapes: (ConvShape & { name: string })[] = [
   { name: 'cnn conv2', batch: 3, height: 13, width: 13, inChannels: 32, outChannels: 32, kernel: 3 },
   { name: 'cnn-tuned conv1', batch: 2, height: 28, width: 28, inChannels: 1, outChannels: 64, kernel: 5 },
   { name: 'cnn-tuned conv2', batch: 2, height: 12, width: 12, inChannels: 64, outChannels: 64, kernel: 5 },
+  { name: 'cnn-tuned conv2, batch 5 (K blocks of pixels)', batch: 5, height: 12, width: 12, inChannels: 64, outChannels: 64, kernel: 5 },
+  { name: 'odd everything, 600 patch entries', batch: 3, height: 11, width: 9, inChannels: 24, outChannels: 21, kernel: 5 },
 ];
 
 const builds = [
@@ -44,49 +48,61 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
     const random = rng(height * 1000 + inChannels * 10 + outChannels);
     const input = randomF32(batch * height * width * inChannels, random);
     const weights = randomF32(depth * outChannels, random);
+    const bias = randomF32(outChannels, random);
     const doutput = randomF32(rows * outChannels, random);
     const dweights0 = randomF32(depth * outChannels, random);
     const dinput0 = randomF32(input.length, random);
     const dcolsIn = randomF32(rows * depth, random);
     const k = engine.kernels;
-    const packFloats = Math.max(k.gemmPackFloats(depth, outChannels), k.gemmPackFloats(rows, outChannels), k.gemmPackFloats(outChannels, depth));
+    const packFloats = k.conv2dScratchFloats(height, width, inChannels, outChannels, kernel);
 
     const mark = engine.mark();
     const pInput = place(engine, input);
     const pWeights = place(engine, weights);
+    const pBias = place(engine, bias);
     const pDoutput = place(engine, doutput);
     const pDweights = place(engine, dweights0);
+    const pDweightsWindow = place(engine, dweights0);
     const pDinput = place(engine, dinput0);
     const pDinput2 = place(engine, dinput0);
     const pDcolsIn = place(engine, dcolsIn);
     const pOutput = place(engine, randomF32(rows * outChannels, random));
-    const pCols = engine.reserve(rows * depth * 4);
+    const pOutputRelu = place(engine, randomF32(rows * outChannels, random));
     // im2col's vector copies may spill past a run; 16 sentinels check they never pass cols' end.
-    const pCols2 = engine.reserve((rows * depth + 16) * 4);
-    engine.f32(pCols2 + rows * depth * 4, 16).fill(777);
-    const pDcols = engine.reserve(rows * depth * 4);
-    const pPack = engine.reserve(packFloats * 4);
+    const pCols = engine.reserve((rows * depth + 16) * 4);
+    engine.f32(pCols + rows * depth * 4, 16).fill(777);
+    // The convolutions' scratch is exactly conv2dScratchFloats: sentinels past it must survive.
+    const pPack = engine.reserve((packFloats + 16) * 4);
+    engine.f32(pPack + packFloats * 4, 16).fill(777);
 
-    k.im2col(pInput, pCols2, batch, height, width, inChannels, kernel);
+    k.im2col(pInput, pCols, batch, height, width, inChannels, kernel);
     k.col2imAdd(pDcolsIn, pDinput2, batch, height, width, inChannels, kernel);
-    k.conv2dForward(pInput, pWeights, pOutput, pCols, pPack, batch, height, width, inChannels, outChannels, kernel);
-    k.conv2dBackwardWeights(pCols, pDoutput, pDweights, pPack, batch, height, width, inChannels, outChannels, kernel);
-    k.conv2dBackwardInput(pDoutput, pWeights, pDcols, pDinput, pPack, batch, height, width, inChannels, outChannels, kernel);
+    k.conv2dForward(pInput, pWeights, pBias, pOutput, pPack, batch, height, width, inChannels, outChannels, kernel, 0);
+    k.conv2dForward(pInput, pWeights, pBias, pOutputRelu, pPack, batch, height, width, inChannels, outChannels, kernel, 1);
+    k.conv2dBackwardWeights(pInput, pDoutput, pDweights, pPack, batch, height, width, inChannels, outChannels, kernel, 0, depth, 0, outChannels);
+    // One thread's share: rows from an even first row, columns from a 16-column boundary.
+    const window = { row: Math.min(2, depth - 1) & ~1, rows: Math.max(1, depth - 3), col: outChannels > 16 ? 16 : 0 };
+    window.rows = Math.min(window.rows, depth - window.row);
+    const windowCols = outChannels - window.col;
+    k.conv2dBackwardWeights(pInput, pDoutput, pDweightsWindow, pPack, batch, height, width, inChannels, outChannels, kernel, window.row, window.rows, window.col, windowCols);
+    k.conv2dBackwardInput(pDoutput, pWeights, pDinput, pPack, batch, height, width, inChannels, outChannels, kernel);
 
-    const cols = Float32Array.from(engine.f32(pCols2, rows * depth));
-    const sentinels = Array.from(engine.f32(pCols2 + rows * depth * 4, 16));
-    const colsKept = Float32Array.from(engine.f32(pCols, rows * depth));
+    const cols = Float32Array.from(engine.f32(pCols, rows * depth));
+    const colSentinels = Array.from(engine.f32(pCols + rows * depth * 4, 16));
+    const packSentinels = Array.from(engine.f32(pPack + packFloats * 4, 16));
     const dinputScatter = Float32Array.from(engine.f32(pDinput2, input.length));
     const output = Float32Array.from(engine.f32(pOutput, rows * outChannels));
+    const outputRelu = Float32Array.from(engine.f32(pOutputRelu, rows * outChannels));
     const dweights = Float32Array.from(engine.f32(pDweights, dweights0.length));
+    const dweightsWindow = Float32Array.from(engine.f32(pDweightsWindow, dweights0.length));
     const dinput = Float32Array.from(engine.f32(pDinput, input.length));
     engine.release(mark);
 
     // im2col is a copy: exact.
     const wantCols = im2colReference(input, s);
     expect(compare(cols, wantCols, new Float64Array(cols.length).fill(1), 0).mismatch).toBe('');
-    expect(sentinels.every((v) => v === 777)).toBe(true);
-    expect(compare(colsKept, wantCols, new Float64Array(cols.length).fill(1), 0).mismatch).toBe('');
+    expect(colSentinels.every((v) => v === 777)).toBe(true);
+    expect(packSentinels.every((v) => v === 777)).toBe(true);
 
     // col2imAdd sums up to kernel² terms per element, in an order of its own.
     const wantScatter = col2imAddReference(dcolsIn, dinput0, s);
@@ -94,11 +110,25 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
     expect(compare(dinputScatter, wantScatter, scatterScale).mismatch).toBe('');
 
     const forward = conv2dForwardReference(input, weights, s);
-    expect(compare(output, forward.value, forward.scale).mismatch).toBe('');
+    const withBias = forward.value.map((v, i) => v + bias[i % outChannels]);
+    const biasScale = forward.scale.map((v, i) => v + Math.abs(bias[i % outChannels]));
+    expect(compare(output, withBias, biasScale).mismatch).toBe('');
     expect(nonzeros(output)).toBe(output.length);
+    expect(compare(outputRelu, withBias.map((v) => Math.max(v, 0)), biasScale).mismatch).toBe('');
+    const positive = withBias.filter((v) => v > 0).length;
+    if (rows * outChannels >= 8) expect(positive).toBeGreaterThan(0);
+    if (rows * outChannels >= 8) expect(positive).toBeLessThan(withBias.length);
 
     const dw = conv2dBackwardWeightsReference(input, doutput, dweights0, s);
     expect(compare(dweights, dw.value, dw.scale).mismatch).toBe('');
+    // The window matches the full result inside it (bit for bit: same arithmetic) and is untouched outside.
+    for (let i = 0; i < depth; i++) {
+      for (let j = 0; j < outChannels; j++) {
+        const inside = i >= window.row && i < window.row + window.rows && j >= window.col;
+        const at = i * outChannels + j;
+        expect(dweightsWindow[at], `dW[${i}, ${j}]`).toBe(inside ? dweights[at] : dweights0[at]);
+      }
+    }
 
     const dx = conv2dBackwardInputReference(doutput, weights, dinput0, s);
     expect(compare(dinput, dx.value, dx.scale).mismatch).toBe('');

@@ -1,5 +1,6 @@
 // Conv2D, valid padding, stride 1, NHWC: y[b, oy, ox, f] = act(Σ x[b, oy+ky, ox+kx, c] · W[ky, kx, c, f] + bias[f]).
-// Computed as im2col + GEMM; the columns are kept from forward for the weight gradient.
+// Computed as an implicit GEMM (assembly/conv.ts): nothing is saved for backward but the input
+// and output, which the model keeps anyway.
 import type { Engine } from '../../engine/engine.js';
 import type { Kernels, Ptr } from '../../engine/kernels.js';
 import type { LayerSpec, Shape } from '../spec.js';
@@ -18,13 +19,10 @@ export class Conv2D implements Layer {
   private readonly channels: number;
   private readonly filters: number;
   private readonly kernel: number;
-  /** Floats per sample of the im2col matrix. */
-  private readonly colsPerSample: number;
   private weights = 0;
   private bias = 0;
   private dWeights = 0;
   private dBias = 0;
-  private cols: Ptr = 0;
   private scratch!: Scratch;
   private wiring!: Wiring;
 
@@ -41,7 +39,6 @@ export class Conv2D implements Layer {
     const outW = this.width - this.kernel + 1;
     if (outH < 1 || outW < 1) throw new SimdnetError(`conv2d kernel ${this.kernel} is larger than its ${this.height}x${this.width} input`);
     this.outputShape = [outH, outW, this.filters];
-    this.colsPerSample = outH * outW * this.kernel * this.kernel * this.channels;
     this.paramCount = this.kernel * this.kernel * this.channels * this.filters + this.filters;
   }
 
@@ -49,14 +46,8 @@ export class Conv2D implements Layer {
     return this.kernel * this.kernel * this.channels;
   }
 
-  scratchFloats(kernels: Kernels, maxBatch: number): [number, number] {
-    const rows = maxBatch * this.outputShape[0] * this.outputShape[1];
-    const pack = Math.max(
-      kernels.gemmPackFloats(this.patch, this.filters),
-      kernels.gemmPackFloats(this.filters, this.patch),
-      kernels.gemmPackFloats(rows, this.filters),
-    );
-    return [pack, maxBatch * this.colsPerSample];
+  scratchFloats(kernels: Kernels): number {
+    return kernels.conv2dScratchFloats(this.height, this.width, this.channels, this.filters, this.kernel);
   }
 
   bindParams(params: Ptr, grads: Ptr): void {
@@ -73,30 +64,27 @@ export class Conv2D implements Layer {
     params.fill(0, this.patch * this.filters);
   }
 
-  allocate(engine: Engine, maxBatch: number, wiring: Wiring, scratch: Scratch): void {
+  allocate(_engine: Engine, _maxBatch: number, wiring: Wiring, scratch: Scratch): void {
     this.wiring = wiring;
     this.scratch = scratch;
-    this.cols = engine.reserve(maxBatch * this.colsPerSample * 4, 'conv2d im2col columns');
   }
 
   forward(batch: number): void {
     const { input, output } = this.wiring;
-    this.k.conv2dForward(input, this.weights, output, this.cols, this.scratch.pack, batch, this.height, this.width, this.channels, this.filters, this.kernel);
-    const rows = batch * this.outputShape[0] * this.outputShape[1];
-    if (this.spec.activation === 'relu') this.k.biasReluForward(output, this.bias, rows, this.filters);
-    else this.k.biasForward(output, this.bias, rows, this.filters);
+    const relu = this.spec.activation === 'relu' ? 1 : 0;
+    this.k.conv2dForward(input, this.weights, this.bias, output, this.scratch.pack, batch, this.height, this.width, this.channels, this.filters, this.kernel, relu);
   }
 
   backward(batch: number): void {
-    const { output, dInput, dOutput } = this.wiring;
+    const { input, output, dInput, dOutput } = this.wiring;
+    const { pack } = this.scratch;
     const rows = batch * this.outputShape[0] * this.outputShape[1];
     if (this.spec.activation === 'relu') this.k.reluBackward(output, dOutput, rows * this.filters);
     this.k.biasBackward(dOutput, this.dBias, rows, this.filters);
-    const { pack, dcols } = this.scratch;
-    this.k.conv2dBackwardWeights(this.cols, dOutput, this.dWeights, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel);
+    this.k.conv2dBackwardWeights(input, dOutput, this.dWeights, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel, 0, this.patch, 0, this.filters);
     if (dInput) {
       this.k.zeroF32(dInput, batch * this.height * this.width * this.channels);
-      this.k.conv2dBackwardInput(dOutput, this.weights, dcols, dInput, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel);
+      this.k.conv2dBackwardInput(dOutput, this.weights, dInput, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel);
     }
   }
 }

@@ -32,14 +32,14 @@ export class Dense implements Layer {
     this.paramCount = this.inputs * this.units + this.units;
   }
 
-  scratchFloats(kernels: Kernels, maxBatch: number): [number, number] {
+  scratchFloats(kernels: Kernels, maxBatch: number): number {
     // Forward packs W (in×units), the input gradient packs Wᵀ, the weight gradient packs dy.
     const pack = Math.max(
       kernels.gemmPackFloats(this.inputs, this.units),
       kernels.gemmPackFloats(this.units, this.inputs),
       kernels.gemmPackFloats(maxBatch, this.units),
     );
-    return [pack, 0];
+    return pack;
   }
 
   bindParams(params: Ptr, grads: Ptr): void {

@@ -15,8 +15,8 @@ export class Flatten implements Layer {
     this.outputShape = [shapeSize(inputShape)];
   }
 
-  scratchFloats(): [number, number] {
-    return [0, 0];
+  scratchFloats(): number {
+    return 0;
   }
 
   bindParams(): void {}

@@ -1,5 +1,5 @@
 // What every layer provides. Sequential lays out memory (activations and their gradients) and
-// connects the layers; a layer reserves only what it saves for backward (cols, argmax, mask).
+// connects the layers; a layer reserves only what it saves for backward (argmax, mask).
 import type { Engine } from '../../engine/engine.js';
 import type { Kernels, Ptr } from '../../engine/kernels.js';
 import type { LayerSpec, Shape } from '../spec.js';
@@ -16,10 +16,8 @@ export interface Wiring {
 
 /** Scratch shared by all layers (only one layer runs at a time). */
 export interface Scratch {
-  /** GEMM packing space, gemmPackFloats of the largest GEMM. */
+  /** Packing space for GEMMs and convolutions, the largest any layer asks for (one per thread). */
   pack: Ptr;
-  /** Convolution input-gradient columns, the largest conv's cols. */
-  dcols: Ptr;
   /** The dropout stream's state: Threefry key and block number (16 bytes). */
   rngState: Ptr;
 }
@@ -32,8 +30,8 @@ export interface Layer {
   readonly paramCount: number;
   /** True when the output aliases the input (dropout in place, flatten as a reshape). */
   readonly inPlace: boolean;
-  /** Scratch this layer needs: [pack floats, dcols floats]. */
-  scratchFloats(kernels: Kernels, maxBatch: number): [number, number];
+  /** Floats of packing scratch the layer's kernels need (per thread, whatever the batch). */
+  scratchFloats(kernels: Kernels, maxBatch: number): number;
   /** Points the layer at its slice of the parameter and gradient blocks. */
   bindParams(params: Ptr, grads: Ptr): void;
   /** Glorot-uniform weights, zero biases, into `params` (the layer's slice). */

@@ -29,8 +29,8 @@ export class MaxPool2D implements Layer {
     this.outputShape = [Math.floor(h / 2), Math.floor(w / 2), c];
   }
 
-  scratchFloats(): [number, number] {
-    return [0, 0];
+  scratchFloats(): number {
+    return 0;
   }
 
   bindParams(): void {}
