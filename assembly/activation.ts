@@ -110,3 +110,122 @@ export function biasBackwardStrided(dy: usize, dbias: usize, rows: i32, cols: i3
     store<f32>(q, load<f32>(q) + acc);
   }
 }
+
+/**
+ * The ReLU and bias backward passes in one sweep: dy[r, c] = y[r, c] > 0 ? dy[r, c] : 0 in place,
+ * and dbias[c] += Σ_r of the masked dy[r, c]. Same arithmetic as reluBackward then biasBackward.
+ * y, dy: f32[rows, cols]; dbias: f32[cols], accumulated into.
+ */
+export function reluBiasBackward(y: usize, dy: usize, dbias: usize, rows: i32, cols: i32): void {
+  reluBiasBackwardStrided(y, dy, dbias, rows, cols, cols);
+}
+
+/** reluBiasBackward over `cols` columns of matrices whose rows are `ld` floats apart (a block of columns per thread). */
+export function reluBiasBackwardStrided(y: usize, dy: usize, dbias: usize, rows: i32, cols: i32, ld: i32): void {
+  const stride = <usize>ld << 2;
+  const zero = f32x4.splat(0);
+  let c = 0;
+  // 32 columns per sweep down the rows: a thread's half of a 64-filter layer in one pass
+  // (two 16-column passes took twice as long on a first layer that does not fit in L2).
+  for (; c + 32 <= cols; c += 32) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+    const offset = <usize>c << 2;
+    let p = dy + offset;
+    let q = y + offset;
+    for (let r = 0; r < rows; r++) {
+      let g = v128.and(v128.load(p), f32x4.gt(v128.load(q), zero));
+      v128.store(p, g);
+      a0 = f32x4.add(a0, g);
+      g = v128.and(v128.load(p, 16), f32x4.gt(v128.load(q, 16), zero));
+      v128.store(p, g, 16);
+      a1 = f32x4.add(a1, g);
+      g = v128.and(v128.load(p, 32), f32x4.gt(v128.load(q, 32), zero));
+      v128.store(p, g, 32);
+      a2 = f32x4.add(a2, g);
+      g = v128.and(v128.load(p, 48), f32x4.gt(v128.load(q, 48), zero));
+      v128.store(p, g, 48);
+      a3 = f32x4.add(a3, g);
+      g = v128.and(v128.load(p, 64), f32x4.gt(v128.load(q, 64), zero));
+      v128.store(p, g, 64);
+      a4 = f32x4.add(a4, g);
+      g = v128.and(v128.load(p, 80), f32x4.gt(v128.load(q, 80), zero));
+      v128.store(p, g, 80);
+      a5 = f32x4.add(a5, g);
+      g = v128.and(v128.load(p, 96), f32x4.gt(v128.load(q, 96), zero));
+      v128.store(p, g, 96);
+      a6 = f32x4.add(a6, g);
+      g = v128.and(v128.load(p, 112), f32x4.gt(v128.load(q, 112), zero));
+      v128.store(p, g, 112);
+      a7 = f32x4.add(a7, g);
+      p += stride;
+      q += stride;
+    }
+    const d = dbias + offset;
+    v128.store(d, f32x4.add(v128.load(d), a0));
+    v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
+    v128.store(d, f32x4.add(v128.load(d, 64), a4), 64);
+    v128.store(d, f32x4.add(v128.load(d, 80), a5), 80);
+    v128.store(d, f32x4.add(v128.load(d, 96), a6), 96);
+    v128.store(d, f32x4.add(v128.load(d, 112), a7), 112);
+  }
+  for (; c + 16 <= cols; c += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    const offset = <usize>c << 2;
+    let p = dy + offset;
+    let q = y + offset;
+    for (let r = 0; r < rows; r++) {
+      const g0 = v128.and(v128.load(p), f32x4.gt(v128.load(q), zero));
+      const g1 = v128.and(v128.load(p, 16), f32x4.gt(v128.load(q, 16), zero));
+      const g2 = v128.and(v128.load(p, 32), f32x4.gt(v128.load(q, 32), zero));
+      const g3 = v128.and(v128.load(p, 48), f32x4.gt(v128.load(q, 48), zero));
+      v128.store(p, g0);
+      v128.store(p, g1, 16);
+      v128.store(p, g2, 32);
+      v128.store(p, g3, 48);
+      a0 = f32x4.add(a0, g0);
+      a1 = f32x4.add(a1, g1);
+      a2 = f32x4.add(a2, g2);
+      a3 = f32x4.add(a3, g3);
+      p += stride;
+      q += stride;
+    }
+    const d = dbias + offset;
+    v128.store(d, f32x4.add(v128.load(d), a0));
+    v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
+  }
+  for (; c + 4 <= cols; c += 4) {
+    let acc = f32x4.splat(0);
+    const offset = <usize>c << 2;
+    let p = dy + offset;
+    let q = y + offset;
+    for (let r = 0; r < rows; r++) {
+      const g = v128.and(v128.load(p), f32x4.gt(v128.load(q), zero));
+      v128.store(p, g);
+      acc = f32x4.add(acc, g);
+      p += stride;
+      q += stride;
+    }
+    const d = dbias + offset;
+    v128.store(d, f32x4.add(v128.load(d), acc));
+  }
+  for (; c < cols; c++) {
+    let acc: f32 = 0;
+    const offset = <usize>c << 2;
+    let p = dy + offset;
+    let q = y + offset;
+    for (let r = 0; r < rows; r++) {
+      const g: f32 = load<f32>(q) > 0 ? load<f32>(p) : 0;
+      store<f32>(p, g);
+      acc += g;
+      p += stride;
+      q += stride;
+    }
+    const d = dbias + offset;
+    store<f32>(d, load<f32>(d) + acc);
+  }
+}

@@ -1,7 +1,7 @@
 // Max pooling, 2x2 window, stride 2, NHWC. Odd heights/widths drop the last row/column, as
 // Keras 'valid' does. The forward pass saves, per output element, the i32 element index into the
-// input of the window's maximum; the backward pass scatters through it. Windows do not overlap,
-// so each input element receives at most one gradient.
+// input of the window's maximum; the backward pass writes each window whole from it. Windows do not
+// overlap, so each input element receives at most one gradient.
 
 /**
  * output[b, oy, ox, c] = max of input[b, 2oy..2oy+1, 2ox..2ox+1, c], with oh = height>>1,
@@ -79,13 +79,60 @@ export function maxPool2x2Forward(input: usize, output: usize, argmax: usize, ba
 }
 
 /**
- * dinput[argmax[i]] += doutput[i] for i < count. doutput: f32[count]; argmax: i32[count] element
- * indices into dinput (as written by maxPool2x2Forward); dinput: f32, accumulated into.
+ * dinput = the gradient of maxPool2x2Forward: dinput[argmax[o]] = doutput[o] for every output
+ * element o, and 0 everywhere else (the other three elements of each window, and the last row or
+ * column that an odd size drops). Overwrites all of dinput[batch, height, width, channels], so it
+ * needs no zeroing first. argmax as maxPool2x2Forward wrote it for this same batch slice.
  */
-export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize, count: i32): void {
-  for (let i = 0; i < count; i++) {
-    const off = <usize>i << 2;
-    const p = dinput + (<usize>load<i32>(argmax + off) << 2);
-    store<f32>(p, load<f32>(p) + load<f32>(doutput + off));
+export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize, batch: i32, height: i32, width: i32, channels: i32): void {
+  const oh = height >> 1;
+  const ow = width >> 1;
+  const rowStride = width * channels;
+  let o: i32 = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      let base = (b * height + 2 * oy) * rowStride;
+      for (let ox = 0; ox < ow; ox++) {
+        let c = 0;
+        if ((channels & 3) == 0) {
+          const lane = i32x4(0, 1, 2, 3);
+          for (; c < channels; c += 4) {
+            const i00 = base + c;
+            const x00 = i32x4.add(i32x4.splat(i00), lane);
+            const at = v128.load(argmax + (<usize>o << 2));
+            const d = v128.load(doutput + (<usize>o << 2));
+            const p = dinput + (<usize>i00 << 2);
+            v128.store(p, v128.and(d, i32x4.eq(at, x00)));
+            v128.store(p + (<usize>channels << 2), v128.and(d, i32x4.eq(at, i32x4.add(x00, i32x4.splat(channels)))));
+            v128.store(p + (<usize>rowStride << 2), v128.and(d, i32x4.eq(at, i32x4.add(x00, i32x4.splat(rowStride)))));
+            v128.store(p + (<usize>(rowStride + channels) << 2), v128.and(d, i32x4.eq(at, i32x4.add(x00, i32x4.splat(rowStride + channels)))));
+            o += 4;
+          }
+        }
+        for (; c < channels; c++) {
+          const i00 = base + c;
+          const at = load<i32>(argmax + (<usize>o << 2));
+          const d = load<f32>(doutput + (<usize>o << 2));
+          store<f32>(dinput + (<usize>i00 << 2), at == i00 ? d : 0);
+          store<f32>(dinput + (<usize>(i00 + channels) << 2), at == i00 + channels ? d : 0);
+          store<f32>(dinput + (<usize>(i00 + rowStride) << 2), at == i00 + rowStride ? d : 0);
+          store<f32>(dinput + (<usize>(i00 + rowStride + channels) << 2), at == i00 + rowStride + channels ? d : 0);
+          o++;
+        }
+        base += 2 * channels;
+      }
+      // An odd width drops each row pair's last column.
+      if (width & 1) {
+        for (let r = 0; r < 2; r++) {
+          const q = dinput + (<usize>((b * height + 2 * oy + r) * rowStride + (width - 1) * channels) << 2);
+          for (let cc = 0; cc < channels; cc++) store<f32>(q + (<usize>cc << 2), 0);
+        }
+      }
+    }
+    // An odd height drops the image's last row.
+    if (height & 1) {
+      const q = dinput + (<usize>((b * height + height - 1) * rowStride) << 2);
+      for (let i = 0; i < rowStride; i++) store<f32>(q + (<usize>i << 2), 0);
+    }
   }
 }

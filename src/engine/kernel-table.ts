@@ -17,6 +17,8 @@ export const PARALLEL_KERNELS = [
   'dropoutBackward',
   'biasBackward',
   'biasBackwardStrided',
+  'reluBiasBackward',
+  'reluBiasBackwardStrided',
   'adamUpdate',
   'zeroF32',
 ] as const;

@@ -42,8 +42,8 @@ export interface Kernels {
 
   // ---- Max pooling 2x2, stride 2, floor (assembly/pool.ts). argmax: i32 index into input, per output element.
   maxPool2x2Forward(input: Ptr, output: Ptr, argmax: Ptr, batch: number, height: number, width: number, channels: number): void;
-  /** dinput[argmax[i]] += doutput[i] for i < count. */
-  maxPool2x2Backward(doutput: Ptr, argmax: Ptr, dinput: Ptr, count: number): void;
+  /** dinput = doutput at each window's argmax, 0 elsewhere (overwrites all of dinput). */
+  maxPool2x2Backward(doutput: Ptr, argmax: Ptr, dinput: Ptr, batch: number, height: number, width: number, channels: number): void;
 
   // ---- Bias and activation (assembly/activation.ts). x is rows×cols, bias has cols entries.
   /** x = max(x + bias, 0), in place. */
@@ -56,6 +56,10 @@ export interface Kernels {
   biasBackward(dy: Ptr, dbias: Ptr, rows: number, cols: number): void;
   /** biasBackward over `cols` columns of rows `ld` floats apart (a block of columns per thread). */
   biasBackwardStrided(dy: Ptr, dbias: Ptr, rows: number, cols: number, ld: number): void;
+  /** reluBackward then biasBackward in one sweep (the same arithmetic). */
+  reluBiasBackward(y: Ptr, dy: Ptr, dbias: Ptr, rows: number, cols: number): void;
+  /** reluBiasBackward over `cols` columns of rows `ld` floats apart. */
+  reluBiasBackwardStrided(y: Ptr, dy: Ptr, dbias: Ptr, rows: number, cols: number, ld: number): void;
 
   // ---- Softmax + cross-entropy (assembly/loss.ts). labels: i32 per row.
   /** probs = softmax(logits) row-wise (max-subtracted); returns the summed loss -Σ log p[label]. */

@@ -76,6 +76,29 @@ for (const build of BUILDS) {
           if (c < c0 || c >= c0 + width) expectClose(blockGot.subarray(c, c + 1), [block[c]], 0, 0, 'biasBackwardStrided outside its block');
         }
         expectClose(blockGot.subarray(c0, c0 + width), blockWant.subarray(c0, c0 + width), 1e-5, 1e-6 * rows, 'biasBackwardStrided');
+
+        // The fused ReLU + bias backward: bit for bit the two passes above, whole and as a block.
+        const fusedDyPtr = placeF32(engine, dy, 2);
+        const fusedDbiasPtr = placeF32(engine, dbias, 3);
+        k.reluBiasBackward(yPtr, fusedDyPtr, fusedDbiasPtr, rows, cols);
+        expectClose(engine.f32(fusedDyPtr, n), engine.f32(dyPtr, n), 0, 0, 'reluBiasBackward dy');
+        expectClose(engine.f32(fusedDbiasPtr, cols), engine.f32(dbiasPtr, cols), 0, 0, 'reluBiasBackward dbias');
+        const blockDyPtr = placeF32(engine, dy, 1);
+        const blockDbiasPtr = placeF32(engine, dbias, 2);
+        k.reluBiasBackwardStrided(yPtr + c0 * 4, blockDyPtr + c0 * 4, blockDbiasPtr + c0 * 4, rows, width, cols);
+        const blockDy = engine.f32(blockDyPtr, n);
+        const blockDbias = engine.f32(blockDbiasPtr, cols);
+        const wholeDbias = engine.f32(dbiasPtr, cols); // a fresh view: placing buffers may grow memory
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) {
+            const inside = c >= c0 && c < c0 + width;
+            expectClose(blockDy.subarray(r * cols + c, r * cols + c + 1), [inside ? dyWant[r * cols + c] : dy[r * cols + c]], 0, 0, 'reluBiasBackwardStrided dy');
+          }
+        }
+        for (let c = 0; c < cols; c++) {
+          const inside = c >= c0 && c < c0 + width;
+          expectClose(blockDbias.subarray(c, c + 1), [inside ? wholeDbias[c] : dbias[c]], 0, 0, 'reluBiasBackwardStrided dbias');
+        }
         engine.release(mark);
       });
     }

@@ -42,11 +42,11 @@ for (const build of BUILDS) {
           expectClose(engine.i32(argPtr, outCount), want.argmax, 0, 0, 'argmax');
 
           const doutput = randomF32(outCount, rand);
-          const dinput = randomF32(n, rand); // backward accumulates
+          const dinput = randomF32(n, rand); // garbage the backward must overwrite everywhere
           const doutPtr = placeF32(engine, doutput);
           const dinPtr = placeF32(engine, dinput, 3);
           const argRef = placeI32(engine, want.argmax);
-          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr, outCount);
+          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr, batch, height, width, channels);
           ref.maxPool2x2Backward(doutput, want.argmax, dinput);
           expectClose(engine.f32(dinPtr, n), dinput, 0, 0, 'dinput');
           engine.release(mark);

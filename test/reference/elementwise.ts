@@ -26,9 +26,10 @@ export function maxPool2x2Forward(input: Float32Array, batch: number, height: nu
   return { output, argmax };
 }
 
-/** dinput[argmax[i]] += doutput[i]. */
+/** dinput = 0, then dinput[argmax[i]] = doutput[i] (windows do not overlap). */
 export function maxPool2x2Backward(doutput: Float32Array, argmax: Int32Array, dinput: Float32Array): void {
-  for (let i = 0; i < doutput.length; i++) dinput[argmax[i]] = f(dinput[argmax[i]] + doutput[i]);
+  dinput.fill(0);
+  for (let i = 0; i < doutput.length; i++) dinput[argmax[i]] = doutput[i];
 }
 
 export function biasReluForward(x: Float32Array, bias: Float32Array, rows: number, cols: number): void {

@@ -79,8 +79,8 @@ export class Conv2D implements Layer {
     const { input, output, dInput, dOutput } = this.wiring;
     const { pack } = this.scratch;
     const rows = batch * this.outputShape[0] * this.outputShape[1];
-    if (this.spec.activation === 'relu') this.k.reluBackward(output, dOutput, rows * this.filters);
-    this.k.biasBackward(dOutput, this.dBias, rows, this.filters);
+    if (this.spec.activation === 'relu') this.k.reluBiasBackward(output, dOutput, this.dBias, rows, this.filters);
+    else this.k.biasBackward(dOutput, this.dBias, rows, this.filters);
     this.k.conv2dBackwardWeights(input, dOutput, this.dWeights, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel, 0, this.patch, 0, this.filters);
     if (dInput) {
       this.k.zeroF32(dInput, batch * this.height * this.width * this.channels);

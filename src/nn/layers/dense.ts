@@ -72,8 +72,8 @@ export class Dense implements Layer {
     const { input, output, dInput, dOutput } = this.wiring;
     const n = this.inputs;
     const u = this.units;
-    if (this.spec.activation === 'relu') this.k.reluBackward(output, dOutput, batch * u);
-    this.k.biasBackward(dOutput, this.dBias, batch, u);
+    if (this.spec.activation === 'relu') this.k.reluBiasBackward(output, dOutput, this.dBias, batch, u);
+    else this.k.biasBackward(dOutput, this.dBias, batch, u);
     // dW[n×u] += xᵀ[n×batch] · dy[batch×u]
     this.k.gemmTN(input, dOutput, this.dWeights, n, batch, u, n, u, u, 1, this.pack);
     // dx[batch×n] = dy[batch×u] · Wᵀ, with W[n×u] read as the n×u "B" of an NT product

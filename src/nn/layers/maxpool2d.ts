@@ -50,7 +50,7 @@ export class MaxPool2D implements Layer {
   backward(batch: number): void {
     const { dInput, dOutput } = this.wiring;
     if (!dInput) return;
-    this.k.zeroF32(dInput, batch * shapeSize(this.inputShape));
-    this.k.maxPool2x2Backward(dOutput, this.argmax, dInput, batch * shapeSize(this.outputShape));
+    const [h, w, c] = this.inputShape;
+    this.k.maxPool2x2Backward(dOutput, this.argmax, dInput, batch, h, w, c);
   }
 }
