@@ -18,6 +18,7 @@
 // operations as gemmNN / gemmTN / gemmNT on a stored A, so results are the same bit for bit as
 // im2col followed by those GEMMs. `pack` is per-thread scratch of conv2dScratchFloats floats.
 import { DIRECT_B_ROWS, KC, KC_TN, MC, packColumns, packedBFloats, packRows, sweep } from './gemm';
+import { madd } from './simd';
 
 /** Rows of input-gradient columns computed (then scattered) per block: one L2-sized block. */
 const DCOLS_BLOCK_FLOATS: i32 = 1 << 16;
@@ -278,7 +279,7 @@ function biasActivation(x: usize, bias: usize, rows: i32, cols: i32, relu: bool)
 // @ts-ignore: decorator
 @inline
 function originsAt(pack: usize, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32): usize {
-  return pack + (<usize>(conv2dScratchFloats(height, width, inChannels, outChannels, kernel) - max(MC, KC_TN)) << 2);
+  return pack + (<usize>(conv2dScratchFloats(height, width, inChannels, outChannels, kernel) - max(MC, KC_TN) - 2 * KC_TN) << 2);
 }
 
 /** Rows of input-gradient columns per block for patches of `depth` floats (even, at least 2). */
@@ -286,6 +287,123 @@ function originsAt(pack: usize, height: i32, width: i32, inChannels: i32, outCha
 @inline
 function dcolsBlockRows(depth: i32): i32 {
   return max(2, min(MC, (DCOLS_BLOCK_FLOATS / max(depth, 1)) & ~1));
+}
+
+/**
+ * Layers with fewer patch entries than this read A straight from the image in the weight
+ * gradient instead of packing Aᵀ (as gemmTN reads a short-rowed stored A in place): packing an
+ * entry costs about as much as the 2·outC multiply-adds it feeds when outC is 32.
+ */
+const PACK_A_DEPTH: i32 = 512;
+
+/**
+ * Splits the K block's pixels (origins: its fillOrigins table, kc entries) into segments along
+ * output lines, where each pixel's patch starts `channels` floats after the previous one: writes
+ * (first kk, length) pairs at segments and returns how many.
+ */
+function lineSegments(origins: usize, kc: i32, channels: i32, segments: usize): i32 {
+  let count = 0;
+  let start = 0;
+  for (let kk = 1; kk <= kc; kk++) {
+    if (kk == kc || load<i32>(origins + (<usize>kk << 2)) != load<i32>(origins + (<usize>(kk - 1) << 2)) + channels) {
+      store<i32>(segments + (<usize>count << 3), start);
+      store<i32>(segments + (<usize>count << 3), kk - start, 4);
+      count++;
+      start = kk;
+    }
+  }
+  return count;
+}
+
+/**
+ * dW rows (i, i+1) (or i alone when !two) x 16 columns += over one K block, A read straight from
+ * the image: entry i of pixel kk is at base + origins[kk]·4 (base = input + offset(i)·4), entry
+ * i+1 rowStride bytes further; within a segment successive pixels are pixelBytes apart. B's row
+ * kk at p + kk·bStep. C is loaded, accumulated into and stored once for the whole block.
+ */
+// @ts-ignore: decorator
+@inline
+function tileImage2x16(base: usize, rowStride: usize, pixelBytes: usize, origins: usize, segments: usize, segmentCount: i32, p: usize, bStep: usize, c: usize, ldc: usize, two: bool): void {
+  const c1 = c + ldc;
+  let c00 = v128.load(c), c01 = v128.load(c, 16), c02 = v128.load(c, 32), c03 = v128.load(c, 48);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  if (two) {
+    c10 = v128.load(c1); c11 = v128.load(c1, 16); c12 = v128.load(c1, 32); c13 = v128.load(c1, 48);
+  }
+  for (let s = 0; s < segmentCount; s++) {
+    const first = load<i32>(segments + (<usize>s << 3));
+    const length = load<i32>(segments + (<usize>s << 3), 4);
+    let a = base + (<usize>load<i32>(origins + (<usize>first << 2)) << 2);
+    const pEnd = p + <usize>length * bStep;
+    while (p < pEnd) {
+      const b0 = v128.load(p), b1 = v128.load(p, 16), b2 = v128.load(p, 32), b3 = v128.load(p, 48);
+      const a0 = v128.load32_splat(a);
+      c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01); c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
+      if (two) {
+        const a1 = v128.load32_splat(a + rowStride);
+        c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11); c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
+      }
+      a += pixelBytes;
+      p += bStep;
+    }
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
+  if (two) {
+    v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32); v128.store(c1, c13, 48);
+  }
+}
+
+/** Float offset of patch entry i from a pixel's patch origin: ky·width·channels + (i - ky·kernel·channels). */
+// @ts-ignore: decorator
+@inline
+function entryOffset(i: i32, width: i32, channels: i32, kernel: i32): i32 {
+  const run = kernel * channels;
+  const ky = i / run;
+  return ky * width * channels + i - ky * run;
+}
+
+/**
+ * The weight gradient's sweep for one K block of a shallow layer: dW rows i0 .. i0+mb, columns
+ * (colCount of them, ldc apart) += Aᵀ · B with A read from the image. Full 16-column panels of B
+ * at b + q·bPanel (bStep per pixel); the last colCount % 16 columns as a packed panel at tail,
+ * followed by a 2×16 scratch tile, as in gemm.ts's sweep.
+ */
+function sweepImage(input: usize, origins: usize, segments: usize, segmentCount: i32, i0: i32, mb: i32, b: usize, bPanel: usize, bStep: usize, tail: usize, kc: i32, c: usize, colCount: i32, ldc: i32, width: i32, channels: i32, kernel: i32): void {
+  const ldcBytes = <usize>ldc << 2;
+  const pixelBytes = <usize>channels << 2;
+  const full = colCount >> 4;
+  const rest = colCount & 15;
+  const end = i0 + mb;
+  for (let i = i0; i < end; i += 2) {
+    const two = i + 1 < end;
+    const off = entryOffset(i, width, channels, kernel);
+    const base = input + (<usize>off << 2);
+    const rowStride = two ? <usize>(entryOffset(i + 1, width, channels, kernel) - off) << 2 : 0;
+    const ci = c + <usize>(i - i0) * ldcBytes;
+    for (let q = 0; q < full; q++) {
+      const p = b + <usize>q * bPanel;
+      if (two) tileImage2x16(base, rowStride, pixelBytes, origins, segments, segmentCount, p, bStep, ci + (<usize>q << 6), ldcBytes, true);
+      else tileImage2x16(base, rowStride, pixelBytes, origins, segments, segmentCount, p, bStep, ci + (<usize>q << 6), ldcBytes, false);
+    }
+    if (rest) {
+      // Last columns: a full 2×16 tile in scratch, seeded with C's values, then copied back.
+      const tile = tail + (<usize>kc << 6);
+      const cq = ci + (<usize>(full << 4) << 2);
+      const rows = two ? 2 : 1;
+      for (let r = 0; r < rows; r++) {
+        for (let jj = 0; jj < 16; jj++) {
+          store<f32>(tile + (<usize>(r * 16 + jj) << 2), jj < rest ? load<f32>(cq + <usize>r * ldcBytes + (<usize>jj << 2)) : 0);
+        }
+      }
+      if (two) tileImage2x16(base, rowStride, pixelBytes, origins, segments, segmentCount, tail, 64, tile, 64, true);
+      else tileImage2x16(base, rowStride, pixelBytes, origins, segments, segmentCount, tail, 64, tile, 64, false);
+      for (let r = 0; r < rows; r++) {
+        for (let jj = 0; jj < rest; jj++) {
+          store<f32>(cq + <usize>r * ldcBytes + (<usize>jj << 2), load<f32>(tile + (<usize>(r * 16 + jj) << 2)));
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -297,8 +415,9 @@ export function conv2dScratchFloats(height: i32, width: i32, inChannels: i32, ou
   const forward = packedBFloats(depth, outChannels) + MC * min(depth, KC) + 4;
   const weights = packedBFloats(KC_TN, outChannels) + MC * KC_TN;
   const input = packedBFloats(outChannels, depth) + dcolsBlockRows(depth) * depth;
-  // Then the rows' origins (i32), at most max(MC, KC_TN) of them.
-  return max(forward, max(weights, input)) + max(MC, KC_TN);
+  // Then the rows' origins (i32), at most max(MC, KC_TN) of them, then up to KC_TN segments
+  // (two i32 each) of a K block of pixels.
+  return max(forward, max(weights, input)) + max(MC, KC_TN) + 2 * KC_TN;
 }
 
 /**
@@ -356,7 +475,8 @@ export function conv2dForward(input: usize, weights: usize, bias: usize, output:
  * that window of the [depth, outC] weight matrix (one thread's share; 0, depth, 0, outC for all
  * of it). firstRow must be even and firstCol a multiple of 16 unless the window reaches the end.
  * Loops as gemmTN: per K block of KC_TN output pixels, pack doutput's rows, then for each block
- * of MC patch entries pack Aᵀ straight from the image and sweep it.
+ * of MC patch entries pack Aᵀ straight from the image and sweep it, or, for a shallow layer,
+ * sweep A in place in the image, pixel by pixel along output lines.
  */
 export function conv2dBackwardWeights(input: usize, doutput: usize, dweights: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32, firstRow: i32, rowCount: i32, firstCol: i32, colCount: i32): void {
   if (height < kernel || width < kernel || batch <= 0 || rowCount <= 0 || colCount <= 0) return;
@@ -365,19 +485,28 @@ export function conv2dBackwardWeights(input: usize, doutput: usize, dweights: us
   const b = doutput + (<usize>firstCol << 2);
   const packA = pack + (<usize>packedBFloats(KC_TN, colCount) << 2);
   const direct = rowCount <= DIRECT_B_ROWS;
+  const shallow = kernel * kernel * inChannels < PACK_A_DEPTH;
   const origins = originsAt(pack, height, width, inChannels, outChannels, kernel);
+  const segments = origins + (<usize>max(MC, KC_TN) << 2);
   for (let k0 = 0; k0 < rows; k0 += KC_TN) {
     const kc = min(KC_TN, rows - k0);
     fillOrigins(origins, k0, kc, height, width, inChannels, kernel);
     // As gemmTN: with few rows of dW, doutput's full panels are read in place.
     packRows(b, outChannels, k0, kc, direct ? colCount & ~15 : 0, colCount, pack);
     const tail = pack + (<usize>(direct ? 0 : colCount >> 4) * <usize>kc << 6);
+    const bBlock = direct ? b + <usize>k0 * ldBytes : pack;
+    const bPanel: usize = direct ? 64 : <usize>kc << 6;
+    const bStep: usize = direct ? ldBytes : 64;
+    const segmentCount = shallow ? lineSegments(origins, kc, inChannels, segments) : 0;
     for (let i0 = firstRow; i0 < firstRow + rowCount; i0 += MC) {
       const mb = min(MC, firstRow + rowCount - i0);
       const c = dweights + <usize>i0 * ldBytes + (<usize>firstCol << 2);
-      packTransposedImage(input, origins, k0, kc, i0, mb, packA, height, width, inChannels, kernel);
-      if (direct) sweep(packA, <usize>kc << 3, 4, 8, b + <usize>k0 * ldBytes, 64, ldBytes, tail, kc, c, mb, colCount, outChannels, true);
-      else sweep(packA, <usize>kc << 3, 4, 8, pack, <usize>kc << 6, 64, tail, kc, c, mb, colCount, outChannels, true);
+      if (shallow) {
+        sweepImage(input, origins, segments, segmentCount, i0, mb, bBlock, bPanel, bStep, tail, kc, c, colCount, outChannels, width, inChannels, kernel);
+      } else {
+        packTransposedImage(input, origins, k0, kc, i0, mb, packA, height, width, inChannels, kernel);
+        sweep(packA, <usize>kc << 3, 4, 8, bBlock, bPanel, bStep, tail, kc, c, mb, colCount, outChannels, true);
+      }
     }
   }
 }

@@ -83,8 +83,15 @@ export function maxPool2x2Forward(input: usize, output: usize, argmax: usize, ba
  * element o, and 0 everywhere else (the other three elements of each window, and the last row or
  * column that an odd size drops). Overwrites all of dinput[batch, height, width, channels], so it
  * needs no zeroing first. argmax as maxPool2x2Forward wrote it for this same batch slice.
+ *
+ * positiveOf, when not 0, is this pool's forward output (f32, like doutput) and the pool also
+ * applies the backward of a ReLU before it: a window's gradient is kept only where its maximum is
+ * > 0, which for a ReLU output is exactly where the ReLU passed (the input at argmax is that
+ * maximum), so the ReLU's own pass over the 4x larger input gradient is not needed. An in-place
+ * dropout may have scaled the output since; it multiplies by 0 (where the gradient is 0 anyway)
+ * or by a positive factor, so the test still holds.
  */
-export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize, batch: i32, height: i32, width: i32, channels: i32): void {
+export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize, batch: i32, height: i32, width: i32, channels: i32, positiveOf: usize): void {
   const oh = height >> 1;
   const ow = width >> 1;
   const rowStride = width * channels;
@@ -100,7 +107,8 @@ export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize,
             const i00 = base + c;
             const x00 = i32x4.add(i32x4.splat(i00), lane);
             const at = v128.load(argmax + (<usize>o << 2));
-            const d = v128.load(doutput + (<usize>o << 2));
+            let d = v128.load(doutput + (<usize>o << 2));
+            if (positiveOf) d = v128.and(d, f32x4.gt(v128.load(positiveOf + (<usize>o << 2)), f32x4.splat(0)));
             const p = dinput + (<usize>i00 << 2);
             v128.store(p, v128.and(d, i32x4.eq(at, x00)));
             v128.store(p + (<usize>channels << 2), v128.and(d, i32x4.eq(at, i32x4.add(x00, i32x4.splat(channels)))));
@@ -112,7 +120,8 @@ export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize,
         for (; c < channels; c++) {
           const i00 = base + c;
           const at = load<i32>(argmax + (<usize>o << 2));
-          const d = load<f32>(doutput + (<usize>o << 2));
+          let d = load<f32>(doutput + (<usize>o << 2));
+          if (positiveOf && !(load<f32>(positiveOf + (<usize>o << 2)) > 0)) d = 0;
           store<f32>(dinput + (<usize>i00 << 2), at == i00 ? d : 0);
           store<f32>(dinput + (<usize>(i00 + channels) << 2), at == i00 + channels ? d : 0);
           store<f32>(dinput + (<usize>(i00 + rowStride) << 2), at == i00 + rowStride ? d : 0);

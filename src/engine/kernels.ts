@@ -42,8 +42,12 @@ export interface Kernels {
 
   // ---- Max pooling 2x2, stride 2, floor (assembly/pool.ts). argmax: i32 index into input, per output element.
   maxPool2x2Forward(input: Ptr, output: Ptr, argmax: Ptr, batch: number, height: number, width: number, channels: number): void;
-  /** dinput = doutput at each window's argmax, 0 elsewhere (overwrites all of dinput). */
-  maxPool2x2Backward(doutput: Ptr, argmax: Ptr, dinput: Ptr, batch: number, height: number, width: number, channels: number): void;
+  /**
+   * dinput = doutput at each window's argmax, 0 elsewhere (overwrites all of dinput). positiveOf,
+   * when not 0, is the pool's forward output: gradients of windows whose max is not > 0 become 0
+   * (the backward of a ReLU before the pool, folded in).
+   */
+  maxPool2x2Backward(doutput: Ptr, argmax: Ptr, dinput: Ptr, batch: number, height: number, width: number, channels: number, positiveOf: Ptr): void;
 
   // ---- Bias and activation (assembly/activation.ts). x is rows×cols, bias has cols entries.
   /** x = max(x + bias, 0), in place. */

@@ -79,6 +79,16 @@ export class Sequential {
       this.layers.push(layer);
       shape = layer.outputShape;
     }
+    // A ReLU convolution followed by a max pool: the pool's backward applies the ReLU's (it knows
+    // each window's max, which is the ReLU output at the argmax), saving a pass over the conv's
+    // full-size output gradient. Same values bit for bit.
+    for (let i = 1; i < this.layers.length; i++) {
+      const [before, pool] = [this.layers[i - 1], this.layers[i]];
+      if (pool instanceof MaxPool2D && before instanceof Conv2D && before.spec.activation === 'relu') {
+        pool.foldsReluBackward = true;
+        before.reluBackwardFolded = true;
+      }
+    }
     const last = spec.layers[spec.layers.length - 1];
     if (!last || last.type !== 'dense' || last.activation !== 'softmax') {
       throw new SimdnetError(`model '${spec.name}' must end with a dense softmax layer`);

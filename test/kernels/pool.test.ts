@@ -46,9 +46,18 @@ for (const build of BUILDS) {
           const doutPtr = placeF32(engine, doutput);
           const dinPtr = placeF32(engine, dinput, 3);
           const argRef = placeI32(engine, want.argmax);
-          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr, batch, height, width, channels);
-          ref.maxPool2x2Backward(doutput, want.argmax, dinput);
-          expectClose(engine.f32(dinPtr, n), dinput, 0, 0, 'dinput');
+          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr, batch, height, width, channels, 0);
+          const dinputWant = dinput.slice();
+          ref.maxPool2x2Backward(doutput, want.argmax, dinputWant);
+          expectClose(engine.f32(dinPtr, n), dinputWant, 0, 0, 'dinput');
+
+          // With the ReLU before it folded in: the pooled values (some made <= 0) gate each window.
+          const pooled = want.output.map((v, i) => (i % 3 === 0 ? 0 : i % 5 === 0 ? -v : v));
+          const dinPtr2 = placeF32(engine, dinput, 2);
+          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr2, batch, height, width, channels, placeF32(engine, pooled, 1));
+          const gatedWant = new Float32Array(n);
+          ref.maxPool2x2Backward(doutput.map((d, i) => (pooled[i] > 0 ? d : 0)), want.argmax, gatedWant);
+          expectClose(engine.f32(dinPtr2, n), gatedWant, 0, 0, 'dinput gated by the pooled values');
           engine.release(mark);
         });
       }

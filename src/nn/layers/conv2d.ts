@@ -25,6 +25,8 @@ export class Conv2D implements Layer {
   private dBias = 0;
   private scratch!: Scratch;
   private wiring!: Wiring;
+  /** Set by Sequential when a max pool after this layer applies the ReLU's backward for it. */
+  reluBackwardFolded = false;
 
   constructor(
     readonly spec: Conv2DSpec,
@@ -79,7 +81,7 @@ export class Conv2D implements Layer {
     const { input, output, dInput, dOutput } = this.wiring;
     const { pack } = this.scratch;
     const rows = batch * this.outputShape[0] * this.outputShape[1];
-    if (this.spec.activation === 'relu') this.k.reluBiasBackward(output, dOutput, this.dBias, rows, this.filters);
+    if (this.spec.activation === 'relu' && !this.reluBackwardFolded) this.k.reluBiasBackward(output, dOutput, this.dBias, rows, this.filters);
     else this.k.biasBackward(dOutput, this.dBias, rows, this.filters);
     this.k.conv2dBackwardWeights(input, dOutput, this.dWeights, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel, 0, this.patch, 0, this.filters);
     if (dInput) {

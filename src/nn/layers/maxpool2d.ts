@@ -15,6 +15,11 @@ export class MaxPool2D implements Layer {
   readonly inPlace = false;
   private argmax: Ptr = 0;
   private wiring!: Wiring;
+  /**
+   * Set by Sequential when the layer before is a Conv2D with ReLU: backward then also applies that
+   * ReLU's backward (see maxPool2x2Backward), and the conv skips its own pass.
+   */
+  foldsReluBackward = false;
 
   constructor(
     readonly spec: MaxPoolSpec,
@@ -51,6 +56,6 @@ export class MaxPool2D implements Layer {
     const { dInput, dOutput } = this.wiring;
     if (!dInput) return;
     const [h, w, c] = this.inputShape;
-    this.k.maxPool2x2Backward(dOutput, this.argmax, dInput, batch, h, w, c);
+    this.k.maxPool2x2Backward(dOutput, this.argmax, dInput, batch, h, w, c, this.foldsReluBackward ? this.wiring.output : 0);
   }
 }
