@@ -168,7 +168,9 @@ function packTransposedImage(input: usize, origins: usize, k0: i32, kc: i32, i0:
   const run = kernel * channels;
   const lineFloats = width * channels;
   const pairBytes = <usize>kc << 3;
-  const iEnd = i0 + mb;
+  // Entry `depth` (one past the patch) is the bias row: all ones (see conv2dBackwardWeights).
+  const onesRow = i0 + mb > kernel * run;
+  const iEnd = min(i0 + mb, kernel * run);
   const kc4 = kc & ~3;
   for (let kk = 0; kk < kc4; kk += 4) {
     const at = origins + (<usize>kk << 2);
@@ -228,6 +230,10 @@ function packTransposedImage(input: usize, origins: usize, k0: i32, kc: i32, i0:
       const dst = step + <usize>((i - i0) >> 1) * pairBytes + (<usize>((i - i0) & 1) << 2);
       store<f32>(dst, load<f32>(input + (<usize>(o + ky * lineFloats - ky * run + i) << 2)));
     }
+  }
+  if (onesRow) {
+    const at = packA + <usize>((iEnd - i0) >> 1) * pairBytes + (<usize>((iEnd - i0) & 1) << 2);
+    for (let kk = 0; kk < kc; kk++) store<f32>(at + (<usize>kk << 3), 1);
   }
 }
 
@@ -320,10 +326,11 @@ function lineSegments(origins: usize, kc: i32, channels: i32, segments: usize): 
  * the image: entry i of pixel kk is at base + origins[kk]·4 (base = input + offset(i)·4), entry
  * i+1 rowStride bytes further; within a segment successive pixels are pixelBytes apart. B's row
  * kk at p + kk·bStep. C is loaded, accumulated into and stored once for the whole block.
+ * ones: 1 when row i+1 is the bias row (A = 1), 2 when row i (alone) is; 0 otherwise.
  */
 // @ts-ignore: decorator
 @inline
-function tileImage2x16(base: usize, rowStride: usize, pixelBytes: usize, origins: usize, segments: usize, segmentCount: i32, p: usize, bStep: usize, c: usize, ldc: usize, two: bool): void {
+function tileImage2x16(base: usize, rowStride: usize, pixelBytes: usize, origins: usize, segments: usize, segmentCount: i32, p: usize, bStep: usize, c: usize, ldc: usize, two: bool, ones: i32): void {
   const c1 = c + ldc;
   let c00 = v128.load(c), c01 = v128.load(c, 16), c02 = v128.load(c, 32), c03 = v128.load(c, 48);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
@@ -337,10 +344,10 @@ function tileImage2x16(base: usize, rowStride: usize, pixelBytes: usize, origins
     const pEnd = p + <usize>length * bStep;
     while (p < pEnd) {
       const b0 = v128.load(p), b1 = v128.load(p, 16), b2 = v128.load(p, 32), b3 = v128.load(p, 48);
-      const a0 = v128.load32_splat(a);
+      const a0 = ones == 2 ? f32x4.splat(1) : v128.load32_splat(a);
       c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01); c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
       if (two) {
-        const a1 = v128.load32_splat(a + rowStride);
+        const a1 = ones == 1 ? f32x4.splat(1) : v128.load32_splat(a + rowStride);
         c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11); c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
       }
       a += pixelBytes;
@@ -350,6 +357,18 @@ function tileImage2x16(base: usize, rowStride: usize, pixelBytes: usize, origins
   v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
   if (two) {
     v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32); v128.store(c1, c13, 48);
+  }
+}
+
+/** tileImage2x16 specialised for each (two, ones) case it is called with. */
+function tileFor(base: usize, rowStride: usize, pixelBytes: usize, origins: usize, segments: usize, segmentCount: i32, p: usize, bStep: usize, c: usize, ldc: usize, two: bool, ones: i32): void {
+  if (!two) {
+    if (ones == 2) tileImage2x16(base, 0, pixelBytes, origins, segments, segmentCount, p, bStep, c, ldc, false, 2);
+    else tileImage2x16(base, 0, pixelBytes, origins, segments, segmentCount, p, bStep, c, ldc, false, 0);
+  } else if (ones == 1) {
+    tileImage2x16(base, 0, pixelBytes, origins, segments, segmentCount, p, bStep, c, ldc, true, 1);
+  } else {
+    tileImage2x16(base, rowStride, pixelBytes, origins, segments, segmentCount, p, bStep, c, ldc, true, 0);
   }
 }
 
@@ -374,16 +393,18 @@ function sweepImage(input: usize, origins: usize, segments: usize, segmentCount:
   const full = colCount >> 4;
   const rest = colCount & 15;
   const end = i0 + mb;
+  const depth = kernel * kernel * channels;
   for (let i = i0; i < end; i += 2) {
     const two = i + 1 < end;
-    const off = entryOffset(i, width, channels, kernel);
+    // Row `depth` is the bias row (A = 1): as the second of a pair, or alone.
+    const ones = i == depth ? 2 : two && i + 1 == depth ? 1 : 0;
+    const off = ones == 2 ? 0 : entryOffset(i, width, channels, kernel);
     const base = input + (<usize>off << 2);
-    const rowStride = two ? <usize>(entryOffset(i + 1, width, channels, kernel) - off) << 2 : 0;
+    const rowStride = two && ones == 0 ? <usize>(entryOffset(i + 1, width, channels, kernel) - off) << 2 : 0;
     const ci = c + <usize>(i - i0) * ldcBytes;
     for (let q = 0; q < full; q++) {
       const p = b + <usize>q * bPanel;
-      if (two) tileImage2x16(base, rowStride, pixelBytes, origins, segments, segmentCount, p, bStep, ci + (<usize>q << 6), ldcBytes, true);
-      else tileImage2x16(base, rowStride, pixelBytes, origins, segments, segmentCount, p, bStep, ci + (<usize>q << 6), ldcBytes, false);
+      tileFor(base, rowStride, pixelBytes, origins, segments, segmentCount, p, bStep, ci + (<usize>q << 6), ldcBytes, two, ones);
     }
     if (rest) {
       // Last columns: a full 2×16 tile in scratch, seeded with C's values, then copied back.
@@ -395,8 +416,7 @@ function sweepImage(input: usize, origins: usize, segments: usize, segmentCount:
           store<f32>(tile + (<usize>(r * 16 + jj) << 2), jj < rest ? load<f32>(cq + <usize>r * ldcBytes + (<usize>jj << 2)) : 0);
         }
       }
-      if (two) tileImage2x16(base, rowStride, pixelBytes, origins, segments, segmentCount, tail, 64, tile, 64, true);
-      else tileImage2x16(base, rowStride, pixelBytes, origins, segments, segmentCount, tail, 64, tile, 64, false);
+      tileFor(base, rowStride, pixelBytes, origins, segments, segmentCount, tail, 64, tile, 64, two, ones);
       for (let r = 0; r < rows; r++) {
         for (let jj = 0; jj < rest; jj++) {
           store<f32>(cq + <usize>r * ldcBytes + (<usize>jj << 2), load<f32>(tile + (<usize>(r * 16 + jj) << 2)));
@@ -474,6 +494,9 @@ export function conv2dForward(input: usize, weights: usize, bias: usize, output:
  * dweights[firstRow .. firstRow+rowCount, firstCol .. firstCol+colCount] += (Aᵀ · doutput) over
  * that window of the [depth, outC] weight matrix (one thread's share; 0, depth, 0, outC for all
  * of it). firstRow must be even and firstCol a multiple of 16 unless the window reaches the end.
+ * Row `depth` may be included (rowCount up to depth + 1 - firstRow): it is the bias row, A = 1,
+ * so the bias gradient (stored right after the weights' gradient, as Keras orders them) comes out
+ * of the same sweep as Σ doutput over the pixels in order.
  * Loops as gemmTN: per K block of KC_TN output pixels, pack doutput's rows, then for each block
  * of MC patch entries pack Aᵀ straight from the image and sweep it, or, for a shallow layer,
  * sweep A in place in the image, pixel by pixel along output lines.

@@ -86,6 +86,13 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
     const windowCols = outChannels - window.col;
     k.conv2dBackwardWeights(pInput, pDoutput, pDweightsWindow, pPack, batch, height, width, inChannels, outChannels, kernel, window.row, window.rows, window.col, windowCols);
     k.conv2dBackwardInput(pDoutput, pWeights, pDinput, pPack, batch, height, width, inChannels, outChannels, kernel);
+    // With the bias row (row `depth`, A = 1): the bias gradient lands right after dW, as the
+    // column sums of doutput, and dW is the same bit for bit. Split as two threads would.
+    const pDweightsBias = place(engine, new Float32Array((depth + 1) * outChannels));
+    const splitRow = Math.min(depth + 1, (depth >> 1) & ~1 || 2);
+    k.conv2dBackwardWeights(pInput, pDoutput, pDweightsBias, pPack, batch, height, width, inChannels, outChannels, kernel, 0, splitRow, 0, outChannels);
+    k.conv2dBackwardWeights(pInput, pDoutput, pDweightsBias, pPack, batch, height, width, inChannels, outChannels, kernel, splitRow, depth + 1 - splitRow, 0, outChannels);
+    const dweightsBias = Float32Array.from(engine.f32(pDweightsBias, (depth + 1) * outChannels));
 
     const cols = Float32Array.from(engine.f32(pCols, rows * depth));
     const colSentinels = Array.from(engine.f32(pCols + rows * depth * 4, 16));
@@ -129,6 +136,18 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
         expect(dweightsWindow[at], `dW[${i}, ${j}]`).toBe(inside ? dweights[at] : dweights0[at]);
       }
     }
+
+    const dwFromZero = conv2dBackwardWeightsReference(input, doutput, new Float32Array(depth * outChannels), s);
+    expect(compare(dweightsBias.subarray(0, depth * outChannels), dwFromZero.value, dwFromZero.scale).mismatch).toBe('');
+    const biasSums = new Float64Array(outChannels);
+    const biasSumScale = new Float64Array(outChannels);
+    for (let r = 0; r < rows; r++) {
+      for (let o = 0; o < outChannels; o++) {
+        biasSums[o] += doutput[r * outChannels + o];
+        biasSumScale[o] += Math.abs(doutput[r * outChannels + o]);
+      }
+    }
+    expect(compare(dweightsBias.subarray(depth * outChannels), biasSums, biasSumScale).mismatch).toBe('');
 
     const dx = conv2dBackwardInputReference(doutput, weights, dinput0, s);
     expect(compare(dinput, dx.value, dx.scale).mismatch).toBe('');

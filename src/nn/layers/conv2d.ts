@@ -81,9 +81,14 @@ export class Conv2D implements Layer {
     const { input, output, dInput, dOutput } = this.wiring;
     const { pack } = this.scratch;
     const rows = batch * this.outputShape[0] * this.outputShape[1];
-    if (this.spec.activation === 'relu' && !this.reluBackwardFolded) this.k.reluBiasBackward(output, dOutput, this.dBias, rows, this.filters);
-    else this.k.biasBackward(dOutput, this.dBias, rows, this.filters);
-    this.k.conv2dBackwardWeights(input, dOutput, this.dWeights, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel, 0, this.patch, 0, this.filters);
+    // The bias gradient is the weight gradient's extra row (A = 1; dBias follows dWeights), so
+    // it needs no pass of its own unless the ReLU's backward must run here first.
+    let gradientRows = this.patch + 1;
+    if (this.spec.activation === 'relu' && !this.reluBackwardFolded) {
+      this.k.reluBiasBackward(output, dOutput, this.dBias, rows, this.filters);
+      gradientRows = this.patch;
+    }
+    this.k.conv2dBackwardWeights(input, dOutput, this.dWeights, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel, 0, gradientRows, 0, this.filters);
     if (dInput) {
       this.k.zeroF32(dInput, batch * this.height * this.width * this.channels);
       this.k.conv2dBackwardInput(dOutput, this.weights, dInput, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel);
