@@ -90,8 +90,11 @@ export function maxPool2x2Forward(input: usize, output: usize, argmax: usize, ba
  * maximum), so the ReLU's own pass over the 4x larger input gradient is not needed. An in-place
  * dropout may have scaled the output since; it multiplies by 0 (where the gradient is 0 anyway)
  * or by a positive factor, so the test still holds.
+ *
+ * gradientMask, when not 0, is the mask of a dropout applied in place to this pool's output: the
+ * incoming gradient is multiplied by it here (the dropout's own backward pass is skipped).
  */
-export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize, batch: i32, height: i32, width: i32, channels: i32, positiveOf: usize): void {
+export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize, batch: i32, height: i32, width: i32, channels: i32, positiveOf: usize, gradientMask: usize): void {
   const oh = height >> 1;
   const ow = width >> 1;
   const rowStride = width * channels;
@@ -108,6 +111,7 @@ export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize,
             const x00 = i32x4.add(i32x4.splat(i00), lane);
             const at = v128.load(argmax + (<usize>o << 2));
             let d = v128.load(doutput + (<usize>o << 2));
+            if (gradientMask) d = f32x4.mul(d, v128.load(gradientMask + (<usize>o << 2)));
             if (positiveOf) d = v128.and(d, f32x4.gt(v128.load(positiveOf + (<usize>o << 2)), f32x4.splat(0)));
             const p = dinput + (<usize>i00 << 2);
             v128.store(p, v128.and(d, i32x4.eq(at, x00)));
@@ -121,6 +125,7 @@ export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize,
           const i00 = base + c;
           const at = load<i32>(argmax + (<usize>o << 2));
           let d = load<f32>(doutput + (<usize>o << 2));
+          if (gradientMask) d *= load<f32>(gradientMask + (<usize>o << 2));
           if (positiveOf && !(load<f32>(positiveOf + (<usize>o << 2)) > 0)) d = 0;
           store<f32>(dinput + (<usize>i00 << 2), at == i00 ? d : 0);
           store<f32>(dinput + (<usize>(i00 + channels) << 2), at == i00 + channels ? d : 0);

@@ -45,9 +45,10 @@ export interface Kernels {
   /**
    * dinput = doutput at each window's argmax, 0 elsewhere (overwrites all of dinput). positiveOf,
    * when not 0, is the pool's forward output: gradients of windows whose max is not > 0 become 0
-   * (the backward of a ReLU before the pool, folded in).
+   * (the backward of a ReLU before the pool, folded in). gradientMask, when not 0, multiplies
+   * doutput first (the backward of a dropout after the pool, folded in).
    */
-  maxPool2x2Backward(doutput: Ptr, argmax: Ptr, dinput: Ptr, batch: number, height: number, width: number, channels: number, positiveOf: Ptr): void;
+  maxPool2x2Backward(doutput: Ptr, argmax: Ptr, dinput: Ptr, batch: number, height: number, width: number, channels: number, positiveOf: Ptr, gradientMask: Ptr): void;
 
   // ---- Bias and activation (assembly/activation.ts). x is rows×cols, bias has cols entries.
   /** x = max(x + bias, 0), in place. */

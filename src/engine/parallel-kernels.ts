@@ -145,13 +145,23 @@ export class ParallelKernels {
     ]);
   }
 
-  maxPool2x2Backward(doutput: Ptr, argmax: Ptr, dinput: Ptr, batch: number, height: number, width: number, channels: number, positiveOf: Ptr): void {
-    if (!this.splitPools.has(argmax)) return this.base.maxPool2x2Backward(doutput, argmax, dinput, batch, height, width, channels, positiveOf);
+  maxPool2x2Backward(doutput: Ptr, argmax: Ptr, dinput: Ptr, batch: number, height: number, width: number, channels: number, positiveOf: Ptr, gradientMask: Ptr): void {
+    if (!this.splitPools.has(argmax)) return this.base.maxPool2x2Backward(doutput, argmax, dinput, batch, height, width, channels, positiveOf, gradientMask);
     const inSize = height * width * channels;
     const outSize = Math.floor(height / 2) * Math.floor(width / 2) * channels;
     this.runRanges(splitRange(batch, this.threads, 1), (_t, b0, b1) => [
       'maxPool2x2Backward',
-      [doutput + b0 * outSize * 4, argmax + b0 * outSize * 4, dinput + b0 * inSize * 4, b1 - b0, height, width, channels, positiveOf ? positiveOf + b0 * outSize * 4 : 0],
+      [
+        doutput + b0 * outSize * 4,
+        argmax + b0 * outSize * 4,
+        dinput + b0 * inSize * 4,
+        b1 - b0,
+        height,
+        width,
+        channels,
+        positiveOf ? positiveOf + b0 * outSize * 4 : 0,
+        gradientMask ? gradientMask + b0 * outSize * 4 : 0,
+      ],
     ]);
   }
 

@@ -79,6 +79,7 @@ export class Sequential {
       this.layers.push(layer);
       shape = layer.outputShape;
     }
+    const foldedDropouts: [MaxPool2D, Dropout][] = [];
     // A ReLU convolution followed by a max pool: the pool's backward applies the ReLU's (it knows
     // each window's max, which is the ReLU output at the argmax), saving a pass over the conv's
     // full-size output gradient. Same values bit for bit.
@@ -89,6 +90,14 @@ export class Sequential {
         before.reluBackwardFolded = true;
       }
     }
+    this.layers.forEach((layer, i) => {
+      const next = this.layers[i + 1];
+      // A dropout (in place) right after a max pool: the pool's backward multiplies by the mask.
+      if (layer instanceof MaxPool2D && next instanceof Dropout && next.spec.rate > 0) {
+        next.backwardFolded = true;
+        foldedDropouts.push([layer, next]);
+      }
+    });
     const last = spec.layers[spec.layers.length - 1];
     if (!last || last.type !== 'dense' || last.activation !== 'softmax') {
       throw new SimdnetError(`model '${spec.name}' must end with a dense softmax layer`);
@@ -145,6 +154,7 @@ export class Sequential {
       dOutput = wirings[i].dInput;
     }
     this.layers.forEach((layer, i) => layer.allocate(engine, batch, wirings[i], this.scratch));
+    for (const [pool, dropout] of foldedDropouts) pool.dropoutMaskAfter = dropout.maskPtr;
     this.initParams(options.seed);
   }
 

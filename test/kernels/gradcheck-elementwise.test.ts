@@ -88,7 +88,7 @@ for (const build of BUILDS) {
         };
         f();
         const dinPtr = reserveAt(engine, n, 1);
-        k.maxPool2x2Backward(placeF32(engine, w), argPtr, dinPtr, batch, height, width, channels, 0);
+        k.maxPool2x2Backward(placeF32(engine, w), argPtr, dinPtr, batch, height, width, channels, 0, 0);
         checkGradient(engine, inPtr, n, f, engine.f32(dinPtr, n).slice(), `dinput ${batch}x${height}x${width}x${channels}`);
       }
       engine.release(mark);

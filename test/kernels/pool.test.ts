@@ -46,7 +46,7 @@ for (const build of BUILDS) {
           const doutPtr = placeF32(engine, doutput);
           const dinPtr = placeF32(engine, dinput, 3);
           const argRef = placeI32(engine, want.argmax);
-          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr, batch, height, width, channels, 0);
+          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr, batch, height, width, channels, 0, 0);
           const dinputWant = dinput.slice();
           ref.maxPool2x2Backward(doutput, want.argmax, dinputWant);
           expectClose(engine.f32(dinPtr, n), dinputWant, 0, 0, 'dinput');
@@ -54,10 +54,18 @@ for (const build of BUILDS) {
           // With the ReLU before it folded in: the pooled values (some made <= 0) gate each window.
           const pooled = want.output.map((v, i) => (i % 3 === 0 ? 0 : i % 5 === 0 ? -v : v));
           const dinPtr2 = placeF32(engine, dinput, 2);
-          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr2, batch, height, width, channels, placeF32(engine, pooled, 1));
+          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr2, batch, height, width, channels, placeF32(engine, pooled, 1), 0);
           const gatedWant = new Float32Array(n);
           ref.maxPool2x2Backward(doutput.map((d, i) => (pooled[i] > 0 ? d : 0)), want.argmax, gatedWant);
           expectClose(engine.f32(dinPtr2, n), gatedWant, 0, 0, 'dinput gated by the pooled values');
+
+          // And a dropout mask after the pool, folded in: doutput is multiplied by it first.
+          const mask = Float32Array.from({ length: outCount }, (_, i) => (i % 4 === 1 ? 0 : 2));
+          const dinPtr3 = placeF32(engine, dinput, 3);
+          engine.kernels.maxPool2x2Backward(doutPtr, argRef, dinPtr3, batch, height, width, channels, placeF32(engine, pooled, 1), placeF32(engine, mask, 2));
+          const maskedWant = new Float32Array(n);
+          ref.maxPool2x2Backward(doutput.map((d, i) => (pooled[i] > 0 ? Math.fround(d * mask[i]) : 0)), want.argmax, maskedWant);
+          expectClose(engine.f32(dinPtr3, n), maskedWant, 0, 0, 'dinput with a dropout mask folded in');
           engine.release(mark);
         });
       }

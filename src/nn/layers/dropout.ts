@@ -15,6 +15,8 @@ export class Dropout implements Layer {
   readonly paramCount = 0;
   readonly inPlace = true;
   private mask: Ptr = 0;
+  /** Set by Sequential when the layer before applies this mask in its own backward (a max pool). */
+  backwardFolded = false;
   private wiring!: Wiring;
   private scratch!: Scratch;
   private maskValid = false;
@@ -36,6 +38,11 @@ export class Dropout implements Layer {
 
   initParams(): void {}
 
+  /** The saved mask (f32, one per element), for a layer that folds this backward into its own. */
+  get maskPtr(): Ptr {
+    return this.mask;
+  }
+
   allocate(engine: Engine, maxBatch: number, wiring: Wiring, scratch: Scratch): void {
     this.wiring = wiring;
     this.scratch = scratch;
@@ -50,7 +57,7 @@ export class Dropout implements Layer {
 
   backward(batch: number): void {
     if (!this.maskValid) throw new Error('dropout backward without a training forward pass');
-    if (this.spec.rate === 0) return;
+    if (this.spec.rate === 0 || this.backwardFolded) return;
     this.k.dropoutBackward(this.wiring.dOutput, this.mask, batch * shapeSize(this.inputShape));
   }
 }

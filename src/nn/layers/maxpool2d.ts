@@ -20,6 +20,8 @@ export class MaxPool2D implements Layer {
    * ReLU's backward (see maxPool2x2Backward), and the conv skips its own pass.
    */
   foldsReluBackward = false;
+  /** Set by Sequential when a dropout works in place on this layer's output: its saved mask. */
+  dropoutMaskAfter: Ptr = 0;
 
   constructor(
     readonly spec: MaxPoolSpec,
@@ -56,6 +58,6 @@ export class MaxPool2D implements Layer {
     const { dInput, dOutput } = this.wiring;
     if (!dInput) return;
     const [h, w, c] = this.inputShape;
-    this.k.maxPool2x2Backward(dOutput, this.argmax, dInput, batch, h, w, c, this.foldsReluBackward ? this.wiring.output : 0);
+    this.k.maxPool2x2Backward(dOutput, this.argmax, dInput, batch, h, w, c, this.foldsReluBackward ? this.wiring.output : 0, this.dropoutMaskAfter);
   }
 }
