@@ -18,6 +18,7 @@
 // operations as gemmNN / gemmTN / gemmNT on a stored A, so results are the same bit for bit as
 // im2col followed by those GEMMs. `pack` is per-thread scratch of conv2dScratchFloats floats.
 import { DIRECT_B_ROWS, KC, KC_TN, MC, packColumns, packedBFloats, packRows, sweep } from './gemm';
+import { maxPool2x2Forward } from './pool';
 import { madd } from './simd';
 
 /** Rows of input-gradient columns computed (then scattered) per block: one L2-sized block. */
@@ -460,15 +461,30 @@ export function col2imAdd(dcols: usize, dinput: usize, batch: i32, height: i32, 
   col2imRowsAdd(dcols, dinput, 0, 0, batch * (height - kernel + 1) * (width - kernel + 1), height, width, channels, kernel);
 }
 
+/** 1 when conv2dForward can do the 2x2 max pool after it inline for this shape, else 0. */
+export function conv2dPoolsInline(height: i32, width: i32, kernel: i32): i32 {
+  const oh = height - kernel + 1;
+  const ow = width - kernel + 1;
+  return oh > 0 && ow > 0 && (oh & 1) == 0 && (ow & 1) == 0 && 2 * ow <= MC ? 1 : 0;
+}
+
 /**
  * output[batch, oh, ow, outC] = act(A · weights + bias), act = ReLU when relu is 1, else the
- * identity. Overwrites output. Loops as gemmNN: per K block, pack the weights' rows, then for
+ * identity. Overwrites output. When pooled is not 0, also does the 2x2 max pool that follows:
+ * pooled and argmax as maxPool2x2Forward(output, pooled, argmax, batch, oh, ow, outC, 0) would
+ * write them (requires oh and ow even and 2·ow <= 128). Loops as gemmNN: per K block, pack the weights' rows, then for
  * each block of MC rows build that block of A and sweep it; the bias and activation are applied
  * to a row block right after its last K block, while it is still in cache.
  */
-export function conv2dForward(input: usize, weights: usize, bias: usize, output: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32, relu: i32): void {
+export function conv2dForward(input: usize, weights: usize, bias: usize, output: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, outChannels: i32, kernel: i32, relu: i32, pooled: usize, argmax: usize): void {
   if (height < kernel || width < kernel || batch <= 0 || outChannels <= 0) return;
-  const rows = batch * (height - kernel + 1) * (width - kernel + 1);
+  const oh = height - kernel + 1;
+  const ow = width - kernel + 1;
+  const rows = batch * oh * ow;
+  // With a 2x2 max pool after it (pooled != 0; oh and ow even, 2·ow <= MC), row blocks are whole
+  // pairs of output lines, pooled as soon as they are final, while they are still in cache.
+  const pairRows = 2 * ow;
+  const blockRows = pooled ? (MC / pairRows) * pairRows : MC;
   const depth = kernel * kernel * inChannels;
   const outBytes = <usize>outChannels << 2;
   const block = pack + (<usize>packedBFloats(depth, outChannels) << 2);
@@ -479,13 +495,19 @@ export function conv2dForward(input: usize, weights: usize, bias: usize, output:
     packRows(weights, outChannels, k0, kc, 0, outChannels, pack);
     const tail = pack + (<usize>(outChannels >> 4) * <usize>kc << 6);
     const lda = <usize>kc << 2;
-    for (let r0 = 0; r0 < rows; r0 += MC) {
-      const mb = min(MC, rows - r0);
+    for (let r0 = 0; r0 < rows; r0 += blockRows) {
+      const mb = min(blockRows, rows - r0);
       const c = output + <usize>r0 * outBytes;
       fillOrigins(origins, r0, mb, height, width, inChannels, kernel);
       im2colBlock(input, block, origins, r0, mb, k0, kc, height, width, inChannels, kernel);
       sweep(block, lda << 1, lda, 4, pack, <usize>kc << 6, 64, tail, kc, c, mb, outChannels, outChannels, k0 > 0);
-      if (last) biasActivation(c, bias, mb, outChannels, relu != 0);
+      if (last) {
+        biasActivation(c, bias, mb, outChannels, relu != 0);
+        if (pooled) {
+          const at = <usize>(r0 >> 2) * outBytes;
+          maxPool2x2Forward(c, pooled + at, argmax + at, 1, mb / ow, ow, outChannels, r0 * outChannels);
+        }
+      }
     }
   }
 }

@@ -8,8 +8,10 @@
  * ow = width>>1. argmax[same index] = element index (not bytes) into input of that maximum; ties
  * go to the first in window order (0,0),(0,1),(1,0),(1,1).
  * input: f32[batch, height, width, channels]; output: f32 and argmax: i32 [batch, oh, ow, channels].
+ * indexBase is added to every argmax (0 normally; a convolution pooling one block of its output
+ * at a time passes the block's offset, so indices stay relative to the whole call).
  */
-export function maxPool2x2Forward(input: usize, output: usize, argmax: usize, batch: i32, height: i32, width: i32, channels: i32): void {
+export function maxPool2x2Forward(input: usize, output: usize, argmax: usize, batch: i32, height: i32, width: i32, channels: i32, indexBase: i32): void {
   const oh = height >> 1;
   const ow = width >> 1;
   const rowStride = width * channels; // elements between input rows
@@ -42,7 +44,7 @@ export function maxPool2x2Forward(input: usize, output: usize, argmax: usize, ba
             best = v128.bitselect(v11, best, gt);
             idx = v128.bitselect(i32x4.add(i32x4.add(x00, rv), cv), idx, gt);
             v128.store(output + (<usize>o << 2), best);
-            v128.store(argmax + (<usize>o << 2), idx);
+            v128.store(argmax + (<usize>o << 2), i32x4.add(idx, i32x4.splat(indexBase)));
             o += 4;
           }
           base += 2 * channels;
@@ -69,7 +71,7 @@ export function maxPool2x2Forward(input: usize, output: usize, argmax: usize, ba
           v = load<f32>(input + (<usize>i << 2));
           if (v > best) { best = v; bi = i; }
           store<f32>(output + (<usize>o << 2), best);
-          store<i32>(argmax + (<usize>o << 2), bi);
+          store<i32>(argmax + (<usize>o << 2), bi + indexBase);
           o++;
         }
         base += 2 * channels;

@@ -162,7 +162,7 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
   const pick = (n) => Math.floor(Math.abs(random()) * n);
   const samples = [];
   let run;
-  kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, outC, kernel, 0);
+  kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, outC, kernel, 0, 0, 0);
   if (which === 'forward') {
     const Y = env.f32(output, rows * outC);
     for (let s = 0; s < 24; s++) {
@@ -178,7 +178,7 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
           }
       samples.push({ got: Y[((b * oh + oy) * ow + ox) * outC + o], want, scale });
     }
-    run = () => kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, outC, kernel, 0);
+    run = () => kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, outC, kernel, 0, 0, 0);
   } else if (which === 'backward weights') {
     kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, outC, kernel, 0, depth, 0, outC);
     const DW = env.f32(dweights, depth * outC);

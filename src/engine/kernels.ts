@@ -28,10 +28,16 @@ export interface Kernels {
   im2col(input: Ptr, cols: Ptr, batch: number, height: number, width: number, channels: number, kernel: number): void;
   /** dinput += the scatter of dcols back onto the image (the adjoint of im2col). */
   col2imAdd(dcols: Ptr, dinput: Ptr, batch: number, height: number, width: number, channels: number, kernel: number): void;
+  /** 1 when conv2dForward can do a following 2x2 max pool inline for this shape. */
+  conv2dPoolsInline(height: number, width: number, kernel: number): number;
   /** Floats of per-thread scratch the three convolution kernels need for this layer shape. */
   conv2dScratchFloats(height: number, width: number, inChannels: number, outChannels: number, kernel: number): number;
-  /** output[batch, oh, ow, outC] = act(A · weights + bias); act is ReLU when relu = 1, else the identity. */
-  conv2dForward(input: Ptr, weights: Ptr, bias: Ptr, output: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number, relu: number): void;
+  /**
+   * output[batch, oh, ow, outC] = act(A · weights + bias); act is ReLU when relu = 1, else the
+   * identity. With pooled (and argmax) not 0, also the 2x2 max pool of the output, block by block
+   * (oh and ow even, 2·ow <= 128; conv2dPoolsInline says whether a shape qualifies).
+   */
+  conv2dForward(input: Ptr, weights: Ptr, bias: Ptr, output: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number, relu: number, pooled: Ptr, argmax: Ptr): void;
   /**
    * dweights += Aᵀ · doutput over rows firstRow..+rowCount and columns firstCol..+colCount of the
    * [kernel²·inC, outC] weight matrix (0, depth, 0, outC for all of it).
@@ -41,7 +47,8 @@ export interface Kernels {
   conv2dBackwardInput(doutput: Ptr, weights: Ptr, dinput: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number): void;
 
   // ---- Max pooling 2x2, stride 2, floor (assembly/pool.ts). argmax: i32 index into input, per output element.
-  maxPool2x2Forward(input: Ptr, output: Ptr, argmax: Ptr, batch: number, height: number, width: number, channels: number): void;
+  /** indexBase is added to every argmax (0 unless pooling a block of a larger tensor). */
+  maxPool2x2Forward(input: Ptr, output: Ptr, argmax: Ptr, batch: number, height: number, width: number, channels: number, indexBase: number): void;
   /**
    * dinput = doutput at each window's argmax, 0 elsewhere (overwrites all of dinput). positiveOf,
    * when not 0, is the pool's forward output: gradients of windows whose max is not > 0 become 0

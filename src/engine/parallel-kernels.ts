@@ -95,11 +95,30 @@ export class ParallelKernels {
     return { input: height * width * inChannels * 4, output: outPixels * outChannels * 4 };
   }
 
-  conv2dForward(input: Ptr, weights: Ptr, bias: Ptr, output: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number, relu: number): void {
+  conv2dForward(input: Ptr, weights: Ptr, bias: Ptr, output: Ptr, pack: Ptr, batch: number, height: number, width: number, inChannels: number, outChannels: number, kernel: number, relu: number, pooled: Ptr, argmax: Ptr): void {
     const bytes = this.convSampleBytes(height, width, inChannels, outChannels, kernel);
+    const pooledBytes = bytes.output / 4;
+    // Pooled inline, argmax indices are relative to each thread's slice of samples, as a split
+    // maxPool2x2Forward leaves them: the pool's backward must walk the same slices.
+    if (argmax) this.splitPools.add(argmax);
     this.runRanges(splitRange(batch, this.threads, 1), (t, b0, b1) => [
       'conv2dForward',
-      [input + b0 * bytes.input, weights, bias, output + b0 * bytes.output, this.pack(t, pack), b1 - b0, height, width, inChannels, outChannels, kernel, relu],
+      [
+        input + b0 * bytes.input,
+        weights,
+        bias,
+        output + b0 * bytes.output,
+        this.pack(t, pack),
+        b1 - b0,
+        height,
+        width,
+        inChannels,
+        outChannels,
+        kernel,
+        relu,
+        pooled ? pooled + b0 * pooledBytes : 0,
+        argmax ? argmax + b0 * pooledBytes : 0,
+      ],
     ]);
   }
 
@@ -130,18 +149,18 @@ export class ParallelKernels {
     ]);
   }
 
-  maxPool2x2Forward(input: Ptr, output: Ptr, argmax: Ptr, batch: number, height: number, width: number, channels: number): void {
+  maxPool2x2Forward(input: Ptr, output: Ptr, argmax: Ptr, batch: number, height: number, width: number, channels: number, indexBase: number): void {
     const inSize = height * width * channels;
     const outSize = Math.floor(height / 2) * Math.floor(width / 2) * channels;
     if (batch * inSize < MIN_PARALLEL_ELEMENTS) {
       this.splitPools.delete(argmax);
-      return this.base.maxPool2x2Forward(input, output, argmax, batch, height, width, channels);
+      return this.base.maxPool2x2Forward(input, output, argmax, batch, height, width, channels, indexBase);
     }
     // argmax indices are relative to each slice's input, so backward must walk the same slices.
     this.splitPools.add(argmax);
     this.runRanges(splitRange(batch, this.threads, 1), (_t, b0, b1) => [
       'maxPool2x2Forward',
-      [input + b0 * inSize * 4, output + b0 * outSize * 4, argmax + b0 * outSize * 4, b1 - b0, height, width, channels],
+      [input + b0 * inSize * 4, output + b0 * outSize * 4, argmax + b0 * outSize * 4, b1 - b0, height, width, channels, indexBase],
     ]);
   }
 

@@ -155,6 +155,15 @@ export class Sequential {
     }
     this.layers.forEach((layer, i) => layer.allocate(engine, batch, wirings[i], this.scratch));
     for (const [pool, dropout] of foldedDropouts) pool.dropoutMaskAfter = dropout.maskPtr;
+    // A convolution followed by a max pool, when the shape allows: the conv pools each block of
+    // its output as soon as it is final, instead of the pool reading the whole output back.
+    this.layers.forEach((layer, i) => {
+      const pool = this.layers[i + 1];
+      if (layer instanceof Conv2D && pool instanceof MaxPool2D && k.conv2dPoolsInline(layer.inputShape[0], layer.inputShape[1], layer.spec.kernelSize)) {
+        layer.poolInline = pool.forwardBuffers;
+        pool.forwardInline = true;
+      }
+    });
     this.initParams(options.seed);
   }
 

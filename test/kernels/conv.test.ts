@@ -27,6 +27,7 @@ const shapes: (ConvShape & { name: string })[] = [
   { name: 'cnn-tuned conv2', batch: 2, height: 12, width: 12, inChannels: 64, outChannels: 64, kernel: 5 },
   { name: 'cnn-tuned conv2, batch 5 (K blocks of pixels)', batch: 5, height: 12, width: 12, inChannels: 64, outChannels: 64, kernel: 5 },
   { name: 'odd everything, 600 patch entries', batch: 3, height: 11, width: 9, inChannels: 24, outChannels: 21, kernel: 5 },
+  { name: 'even output, 5 filters (pooled inline, scalar)', batch: 3, height: 10, width: 8, inChannels: 2, outChannels: 5, kernel: 3 },
 ];
 
 const builds = [
@@ -77,8 +78,21 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
 
     k.im2col(pInput, pCols, batch, height, width, inChannels, kernel);
     k.col2imAdd(pDcolsIn, pDinput2, batch, height, width, inChannels, kernel);
-    k.conv2dForward(pInput, pWeights, pBias, pOutput, pPack, batch, height, width, inChannels, outChannels, kernel, 0);
-    k.conv2dForward(pInput, pWeights, pBias, pOutputRelu, pPack, batch, height, width, inChannels, outChannels, kernel, 1);
+    k.conv2dForward(pInput, pWeights, pBias, pOutput, pPack, batch, height, width, inChannels, outChannels, kernel, 0, 0, 0);
+    k.conv2dForward(pInput, pWeights, pBias, pOutputRelu, pPack, batch, height, width, inChannels, outChannels, kernel, 1, 0, 0);
+    // The 2x2 max pool done inline, block by block: the same as pooling the whole output after.
+    const poolsInline = k.conv2dPoolsInline(height, width, kernel) === 1;
+    expect(poolsInline).toBe(oh % 2 === 0 && ow % 2 === 0 && 2 * ow <= 128);
+    const pooledCount = (oh >> 1) * (ow >> 1) * outChannels * batch;
+    const pOutputPooled = place(engine, randomF32(rows * outChannels, random));
+    const pPooled = place(engine, randomF32(pooledCount, random));
+    const pArgmax = place(engine, new Float32Array(pooledCount));
+    const pPooledWant = place(engine, new Float32Array(pooledCount));
+    const pArgmaxWant = place(engine, new Float32Array(pooledCount));
+    if (poolsInline) {
+      k.conv2dForward(pInput, pWeights, pBias, pOutputPooled, pPack, batch, height, width, inChannels, outChannels, kernel, 1, pPooled, pArgmax);
+      k.maxPool2x2Forward(pOutputRelu, pPooledWant, pArgmaxWant, batch, oh, ow, outChannels, 0);
+    }
     k.conv2dBackwardWeights(pInput, pDoutput, pDweights, pPack, batch, height, width, inChannels, outChannels, kernel, 0, depth, 0, outChannels);
     // One thread's share: rows from an even first row, columns from a 16-column boundary.
     const window = { row: Math.min(2, depth - 1) & ~1, rows: Math.max(1, depth - 3), col: outChannels > 16 ? 16 : 0 };
@@ -103,6 +117,11 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
     const dweights = Float32Array.from(engine.f32(pDweights, dweights0.length));
     const dweightsWindow = Float32Array.from(engine.f32(pDweightsWindow, dweights0.length));
     const dinput = Float32Array.from(engine.f32(pDinput, input.length));
+    if (poolsInline) {
+      expect(Array.from(engine.f32(pOutputPooled, rows * outChannels))).toEqual(Array.from(outputRelu));
+      expect(Array.from(engine.f32(pPooled, pooledCount))).toEqual(Array.from(engine.f32(pPooledWant, pooledCount)));
+      expect(Array.from(engine.i32(pArgmax, pooledCount))).toEqual(Array.from(engine.i32(pArgmaxWant, pooledCount)));
+    }
     engine.release(mark);
 
     // im2col is a copy: exact.

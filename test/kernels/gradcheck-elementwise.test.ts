@@ -83,7 +83,7 @@ for (const build of BUILDS) {
         const argPtr = reserveAt(engine, outCount, 3);
         const w = randomF32(outCount, rand);
         const f = () => {
-          k.maxPool2x2Forward(inPtr, outPtr, argPtr, batch, height, width, channels);
+          k.maxPool2x2Forward(inPtr, outPtr, argPtr, batch, height, width, channels, 0);
           return dot(w, engine.f32(outPtr, outCount));
         };
         f();

@@ -37,7 +37,7 @@ for (const build of BUILDS) {
           const inPtr = placeF32(engine, input);
           const outPtr = reserveAt(engine, outCount, 3);
           const argPtr = reserveAt(engine, outCount, 2);
-          engine.kernels.maxPool2x2Forward(inPtr, outPtr, argPtr, batch, height, width, channels);
+          engine.kernels.maxPool2x2Forward(inPtr, outPtr, argPtr, batch, height, width, channels, 0);
           expectClose(engine.f32(outPtr, outCount), want.output, 0, 0, 'output');
           expectClose(engine.i32(argPtr, outCount), want.argmax, 0, 0, 'argmax');
 
@@ -87,7 +87,7 @@ for (const build of BUILDS) {
           const inPtr = placeF32(engine, input);
           const argPtr = reserveAt(engine, channels);
           const outPtr = reserveAt(engine, channels);
-          engine.kernels.maxPool2x2Forward(inPtr, outPtr, argPtr, 1, 2, 2, channels);
+          engine.kernels.maxPool2x2Forward(inPtr, outPtr, argPtr, 1, 2, 2, channels, 0);
           for (let c = 0; c < channels; c++) expect(engine.i32(argPtr, channels)[c]).toBe(first * channels + c);
         }
       }

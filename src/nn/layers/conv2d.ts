@@ -27,6 +27,8 @@ export class Conv2D implements Layer {
   private wiring!: Wiring;
   /** Set by Sequential when a max pool after this layer applies the ReLU's backward for it. */
   reluBackwardFolded = false;
+  /** Set by Sequential when this layer's forward also does the max pool after it (its output and argmax). */
+  poolInline: { output: Ptr; argmax: Ptr } | null = null;
 
   constructor(
     readonly spec: Conv2DSpec,
@@ -74,7 +76,8 @@ export class Conv2D implements Layer {
   forward(batch: number): void {
     const { input, output } = this.wiring;
     const relu = this.spec.activation === 'relu' ? 1 : 0;
-    this.k.conv2dForward(input, this.weights, this.bias, output, this.scratch.pack, batch, this.height, this.width, this.channels, this.filters, this.kernel, relu);
+    const pool = this.poolInline;
+    this.k.conv2dForward(input, this.weights, this.bias, output, this.scratch.pack, batch, this.height, this.width, this.channels, this.filters, this.kernel, relu, pool ? pool.output : 0, pool ? pool.argmax : 0);
   }
 
   backward(batch: number): void {

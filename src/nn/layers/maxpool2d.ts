@@ -22,6 +22,13 @@ export class MaxPool2D implements Layer {
   foldsReluBackward = false;
   /** Set by Sequential when a dropout works in place on this layer's output: its saved mask. */
   dropoutMaskAfter: Ptr = 0;
+  /** Set by Sequential when the convolution before computes this layer's forward inline. */
+  forwardInline = false;
+
+  /** Where forward writes the pooled values and the argmax (for a convolution doing it inline). */
+  get forwardBuffers(): { output: Ptr; argmax: Ptr } {
+    return { output: this.wiring.output, argmax: this.argmax };
+  }
 
   constructor(
     readonly spec: MaxPoolSpec,
@@ -51,7 +58,8 @@ export class MaxPool2D implements Layer {
 
   forward(batch: number): void {
     const [h, w, c] = this.inputShape;
-    this.k.maxPool2x2Forward(this.wiring.input, this.wiring.output, this.argmax, batch, h, w, c);
+    if (this.forwardInline) return;
+    this.k.maxPool2x2Forward(this.wiring.input, this.wiring.output, this.argmax, batch, h, w, c, 0);
   }
 
   backward(batch: number): void {
