@@ -461,6 +461,93 @@ export function col2imAdd(dcols: usize, dinput: usize, batch: i32, height: i32, 
   col2imRowsAdd(dcols, dinput, 0, 0, batch * (height - kernel + 1) * (width - kernel + 1), height, width, channels, kernel);
 }
 
+/**
+ * The forward reads A in place in the image (no im2col block) when a patch row's runs are at
+ * least this many floats: each run is then one long stretch of the micro-kernel's k loop.
+ */
+const DIRECT_RUN: i32 = 64;
+
+/**
+ * The K block k0 .. k0+kc of patch entries as runs within one ky: writes (offset of the run's
+ * first entry from a pixel's patch origin, length) pairs at segments; returns how many.
+ */
+function runSegments(k0: i32, kc: i32, width: i32, channels: i32, kernel: i32, segments: usize): i32 {
+  const run = kernel * channels;
+  const end = k0 + kc;
+  let count = 0;
+  let j = k0;
+  while (j < end) {
+    const ky = j / run;
+    const to = min(end, ky * run + run);
+    store<i32>(segments + (<usize>count << 3), ky * width * channels + j - ky * run);
+    store<i32>(segments + (<usize>count << 3), to - j, 4);
+    count++;
+    j = to;
+  }
+  return count;
+}
+
+/**
+ * C rows (r, r+1) (r alone when !two) x 16 columns (+)= A · B over one K block, A read in place:
+ * pixel r's patch starts at rowBase, pixel r+1's rowStride bytes further, and the block's entries
+ * are the runs listed at segments (see runSegments). B is a packed panel, 64 bytes per entry.
+ */
+// @ts-ignore: decorator
+@inline
+function tileRows2x16(rowBase: usize, rowStride: usize, segments: usize, segmentCount: i32, p: usize, c: usize, ldc: usize, add: bool, two: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  const c1 = c + ldc;
+  if (add) {
+    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48);
+    if (two) {
+      c10 = v128.load(c1); c11 = v128.load(c1, 16); c12 = v128.load(c1, 32); c13 = v128.load(c1, 48);
+    }
+  }
+  for (let s = 0; s < segmentCount; s++) {
+    let a = rowBase + (<usize>load<i32>(segments + (<usize>s << 3)) << 2);
+    const pEnd = p + (<usize>load<i32>(segments + (<usize>s << 3), 4) << 6);
+    while (p < pEnd) {
+      const b0 = v128.load(p), b1 = v128.load(p, 16), b2 = v128.load(p, 32), b3 = v128.load(p, 48);
+      const a0 = v128.load32_splat(a);
+      c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01); c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
+      if (two) {
+        const a1 = v128.load32_splat(a + rowStride);
+        c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11); c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
+      }
+      a += 4;
+      p += 64;
+    }
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
+  if (two) {
+    v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32); v128.store(c1, c13, 48);
+  }
+}
+
+/** The forward's sweep over a row block with A in place: every 16-column panel, every row pair. */
+function sweepRows(input: usize, origins: usize, segments: usize, segmentCount: i32, pack: usize, kc: i32, c: usize, mb: i32, outChannels: i32, add: bool): void {
+  const ldcBytes = <usize>outChannels << 2;
+  const panels = outChannels >> 4;
+  for (let q = 0; q < panels; q++) {
+    const p = pack + <usize>q * (<usize>kc << 6);
+    const cq = c + (<usize>q << 6);
+    for (let i = 0; i < mb; i += 2) {
+      const o0 = load<i32>(origins + (<usize>i << 2));
+      const rowBase = input + (<usize>o0 << 2);
+      const ci = cq + <usize>i * ldcBytes;
+      if (i + 1 < mb) {
+        const rowStride = <usize>(load<i32>(origins + (<usize>(i + 1) << 2)) - o0) << 2;
+        if (add) tileRows2x16(rowBase, rowStride, segments, segmentCount, p, ci, ldcBytes, true, true);
+        else tileRows2x16(rowBase, rowStride, segments, segmentCount, p, ci, ldcBytes, false, true);
+      } else {
+        if (add) tileRows2x16(rowBase, 0, segments, segmentCount, p, ci, ldcBytes, true, false);
+        else tileRows2x16(rowBase, 0, segments, segmentCount, p, ci, ldcBytes, false, false);
+      }
+    }
+  }
+}
+
 /** 1 when conv2dForward can do the 2x2 max pool after it inline for this shape, else 0. */
 export function conv2dPoolsInline(height: i32, width: i32, kernel: i32): i32 {
   const oh = height - kernel + 1;
@@ -489,18 +576,26 @@ export function conv2dForward(input: usize, weights: usize, bias: usize, output:
   const outBytes = <usize>outChannels << 2;
   const block = pack + (<usize>packedBFloats(depth, outChannels) << 2);
   const origins = originsAt(pack, height, width, inChannels, outChannels, kernel);
+  const segments = origins + (<usize>max(MC, KC_TN) << 2);
+  // Long runs and whole 16-column panels: A straight from the image, no im2col block to fill.
+  const direct = kernel * inChannels >= DIRECT_RUN && (outChannels & 15) == 0;
   for (let k0 = 0; k0 < depth; k0 += KC) {
     const kc = min(KC, depth - k0);
     const last = k0 + kc >= depth;
     packRows(weights, outChannels, k0, kc, 0, outChannels, pack);
     const tail = pack + (<usize>(outChannels >> 4) * <usize>kc << 6);
     const lda = <usize>kc << 2;
+    const segmentCount = direct ? runSegments(k0, kc, width, inChannels, kernel, segments) : 0;
     for (let r0 = 0; r0 < rows; r0 += blockRows) {
       const mb = min(blockRows, rows - r0);
       const c = output + <usize>r0 * outBytes;
       fillOrigins(origins, r0, mb, height, width, inChannels, kernel);
-      im2colBlock(input, block, origins, r0, mb, k0, kc, height, width, inChannels, kernel);
-      sweep(block, lda << 1, lda, 4, pack, <usize>kc << 6, 64, tail, kc, c, mb, outChannels, outChannels, k0 > 0);
+      if (direct) {
+        sweepRows(input, origins, segments, segmentCount, pack, kc, c, mb, outChannels, k0 > 0);
+      } else {
+        im2colBlock(input, block, origins, r0, mb, k0, kc, height, width, inChannels, kernel);
+        sweep(block, lda << 1, lda, 4, pack, <usize>kc << 6, 64, tail, kc, c, mb, outChannels, outChannels, k0 > 0);
+      }
       if (last) {
         biasActivation(c, bias, mb, outChannels, relu != 0);
         if (pooled) {
