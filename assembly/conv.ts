@@ -19,6 +19,7 @@
 // im2col followed by those GEMMs. `pack` is per-thread scratch of conv2dScratchFloats floats.
 import { DIRECT_B_ROWS, KC, KC_TN, MC, packColumns, packedBFloats, packRows, sweep } from './gemm';
 import { maxPool2x2Forward } from './pool';
+import { biasForward, biasReluForward } from './activation';
 import { madd } from './simd';
 
 /** Rows of input-gradient columns computed (then scattered) per block: one L2-sized block. */
@@ -258,27 +259,6 @@ function col2imRowsAdd(dcols: usize, dinput: usize, origins: usize, row0: i32, c
       dst += lineBytes;
       src += runBytes;
     }
-  }
-}
-
-/** x[r, c] = act(x[r, c] + bias[c]) for r < rows, c < cols (act: ReLU or identity), as biasReluForward / biasForward. */
-function biasActivation(x: usize, bias: usize, rows: i32, cols: i32, relu: bool): void {
-  const zero = f32x4.splat(0);
-  const cols4 = cols & ~3;
-  let p = x;
-  for (let r = 0; r < rows; r++) {
-    let c = 0;
-    for (; c < cols4; c += 4) {
-      const q = p + (<usize>c << 2);
-      const v = f32x4.add(v128.load(q), v128.load(bias + (<usize>c << 2)));
-      v128.store(q, relu ? f32x4.max(v, zero) : v);
-    }
-    for (; c < cols; c++) {
-      const q = p + (<usize>c << 2);
-      const v = load<f32>(q) + load<f32>(bias + (<usize>c << 2));
-      store<f32>(q, relu ? (v > 0 ? v : 0) : v);
-    }
-    p += <usize>cols << 2;
   }
 }
 
@@ -597,7 +577,8 @@ export function conv2dForward(input: usize, weights: usize, bias: usize, output:
         sweep(block, lda << 1, lda, 4, pack, <usize>kc << 6, 64, tail, kc, c, mb, outChannels, outChannels, k0 > 0);
       }
       if (last) {
-        biasActivation(c, bias, mb, outChannels, relu != 0);
+        if (relu) biasReluForward(c, bias, mb, outChannels);
+        else biasForward(c, bias, mb, outChannels);
         if (pooled) {
           const at = <usize>(r0 >> 2) * outBytes;
           maxPool2x2Forward(c, pooled + at, argmax + at, 1, mb / ow, ow, outChannels, r0 * outChannels);
