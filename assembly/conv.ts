@@ -286,14 +286,15 @@ const PACK_A_DEPTH: i32 = 512;
 /**
  * Splits the K block's pixels (origins: its fillOrigins table, kc entries) into segments along
  * output lines, where each pixel's patch starts `channels` floats after the previous one: writes
- * (first kk, length) pairs at segments and returns how many.
+ * (origin of the segment's first pixel, length) pairs at segments (as tileSegments2x16 reads
+ * them) and returns how many.
  */
 function lineSegments(origins: usize, kc: i32, channels: i32, segments: usize): i32 {
   let count = 0;
   let start = 0;
   for (let kk = 1; kk <= kc; kk++) {
     if (kk == kc || load<i32>(origins + (<usize>kk << 2)) != load<i32>(origins + (<usize>(kk - 1) << 2)) + channels) {
-      store<i32>(segments + (<usize>count << 3), start);
+      store<i32>(segments + (<usize>count << 3), load<i32>(origins + (<usize>start << 2)));
       store<i32>(segments + (<usize>count << 3), kk - start, 4);
       count++;
       start = kk;
@@ -303,26 +304,30 @@ function lineSegments(origins: usize, kc: i32, channels: i32, segments: usize): 
 }
 
 /**
- * dW rows (i, i+1) (or i alone when !two) x 16 columns += over one K block, A read straight from
- * the image: entry i of pixel kk is at base + origins[kk]·4 (base = input + offset(i)·4), entry
- * i+1 rowStride bytes further; within a segment successive pixels are pixelBytes apart. B's row
- * kk at p + kk·bStep. C is loaded, accumulated into and stored once for the whole block.
- * ones: 1 when row i+1 is the bias row (A = 1), 2 when row i (alone) is; 0 otherwise.
+ * C rows (r, r+1) (r alone when !two) x 16 columns (+)= A · B over one K block whose A is read in
+ * place in the image as segments: segment s starts segments[s].offset floats after base (row r)
+ * and runs segments[s].length steps of aStep bytes; row r+1 is rowStride bytes after row r. B's
+ * step k at p + k·bStep, continuing across segments. C is loaded (when add) or starts at zero,
+ * and is stored once for the whole block. ones: 1 when row r+1 is a row of ones (a bias row),
+ * 2 when row r (alone) is; 0 otherwise. The forward reads a pixel's patch entries (aStep 4, ky
+ * runs); the weight gradient reads one patch entry of successive pixels (aStep = channels·4,
+ * output-line runs).
  */
 // @ts-ignore: decorator
 @inline
-function tileImage2x16(base: usize, rowStride: usize, pixelBytes: usize, origins: usize, segments: usize, segmentCount: i32, p: usize, bStep: usize, c: usize, ldc: usize, two: bool, ones: i32): void {
-  const c1 = c + ldc;
-  let c00 = v128.load(c), c01 = v128.load(c, 16), c02 = v128.load(c, 32), c03 = v128.load(c, 48);
+function tileSegments2x16(base: usize, rowStride: usize, aStep: usize, segments: usize, segmentCount: i32, p: usize, bStep: usize, c: usize, ldc: usize, add: bool, two: bool, ones: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
-  if (two) {
-    c10 = v128.load(c1); c11 = v128.load(c1, 16); c12 = v128.load(c1, 32); c13 = v128.load(c1, 48);
+  const c1 = c + ldc;
+  if (add) {
+    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48);
+    if (two) {
+      c10 = v128.load(c1); c11 = v128.load(c1, 16); c12 = v128.load(c1, 32); c13 = v128.load(c1, 48);
+    }
   }
   for (let s = 0; s < segmentCount; s++) {
-    const first = load<i32>(segments + (<usize>s << 3));
-    const length = load<i32>(segments + (<usize>s << 3), 4);
-    let a = base + (<usize>load<i32>(origins + (<usize>first << 2)) << 2);
-    const pEnd = p + <usize>length * bStep;
+    let a = base + (<usize>load<i32>(segments + (<usize>s << 3)) << 2);
+    const pEnd = p + <usize>load<i32>(segments + (<usize>s << 3), 4) * bStep;
     while (p < pEnd) {
       const b0 = v128.load(p), b1 = v128.load(p, 16), b2 = v128.load(p, 32), b3 = v128.load(p, 48);
       const a0 = ones == 2 ? f32x4.splat(1) : v128.load32_splat(a);
@@ -331,7 +336,7 @@ function tileImage2x16(base: usize, rowStride: usize, pixelBytes: usize, origins
         const a1 = ones == 1 ? f32x4.splat(1) : v128.load32_splat(a + rowStride);
         c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11); c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
       }
-      a += pixelBytes;
+      a += aStep;
       p += bStep;
     }
   }
@@ -341,15 +346,15 @@ function tileImage2x16(base: usize, rowStride: usize, pixelBytes: usize, origins
   }
 }
 
-/** tileImage2x16 specialised for each (two, ones) case it is called with. */
-function tileFor(base: usize, rowStride: usize, pixelBytes: usize, origins: usize, segments: usize, segmentCount: i32, p: usize, bStep: usize, c: usize, ldc: usize, two: bool, ones: i32): void {
+/** The weight gradient's tileSegments2x16 (accumulating), specialised for each (two, ones) case. */
+function tileFor(base: usize, rowStride: usize, pixelBytes: usize, segments: usize, segmentCount: i32, p: usize, bStep: usize, c: usize, ldc: usize, two: bool, ones: i32): void {
   if (!two) {
-    if (ones == 2) tileImage2x16(base, 0, pixelBytes, origins, segments, segmentCount, p, bStep, c, ldc, false, 2);
-    else tileImage2x16(base, 0, pixelBytes, origins, segments, segmentCount, p, bStep, c, ldc, false, 0);
+    if (ones == 2) tileSegments2x16(base, 0, pixelBytes, segments, segmentCount, p, bStep, c, ldc, true, false, 2);
+    else tileSegments2x16(base, 0, pixelBytes, segments, segmentCount, p, bStep, c, ldc, true, false, 0);
   } else if (ones == 1) {
-    tileImage2x16(base, 0, pixelBytes, origins, segments, segmentCount, p, bStep, c, ldc, true, 1);
+    tileSegments2x16(base, 0, pixelBytes, segments, segmentCount, p, bStep, c, ldc, true, true, 1);
   } else {
-    tileImage2x16(base, rowStride, pixelBytes, origins, segments, segmentCount, p, bStep, c, ldc, true, 0);
+    tileSegments2x16(base, rowStride, pixelBytes, segments, segmentCount, p, bStep, c, ldc, true, true, 0);
   }
 }
 
@@ -368,7 +373,7 @@ function entryOffset(i: i32, width: i32, channels: i32, kernel: i32): i32 {
  * at b + q·bPanel (bStep per pixel); the last colCount % 16 columns as a packed panel at tail,
  * followed by a 2×16 scratch tile, as in gemm.ts's sweep.
  */
-function sweepImage(input: usize, origins: usize, segments: usize, segmentCount: i32, i0: i32, mb: i32, b: usize, bPanel: usize, bStep: usize, tail: usize, kc: i32, c: usize, colCount: i32, ldc: i32, width: i32, channels: i32, kernel: i32): void {
+function sweepImage(input: usize, segments: usize, segmentCount: i32, i0: i32, mb: i32, b: usize, bPanel: usize, bStep: usize, tail: usize, kc: i32, c: usize, colCount: i32, ldc: i32, width: i32, channels: i32, kernel: i32): void {
   const ldcBytes = <usize>ldc << 2;
   const pixelBytes = <usize>channels << 2;
   const full = colCount >> 4;
@@ -385,7 +390,7 @@ function sweepImage(input: usize, origins: usize, segments: usize, segmentCount:
     const ci = c + <usize>(i - i0) * ldcBytes;
     for (let q = 0; q < full; q++) {
       const p = b + <usize>q * bPanel;
-      tileFor(base, rowStride, pixelBytes, origins, segments, segmentCount, p, bStep, ci + (<usize>q << 6), ldcBytes, two, ones);
+      tileFor(base, rowStride, pixelBytes, segments, segmentCount, p, bStep, ci + (<usize>q << 6), ldcBytes, two, ones);
     }
     if (rest) {
       // Last columns: a full 2×16 tile in scratch, seeded with C's values, then copied back.
@@ -397,7 +402,7 @@ function sweepImage(input: usize, origins: usize, segments: usize, segmentCount:
           store<f32>(tile + (<usize>(r * 16 + jj) << 2), jj < rest ? load<f32>(cq + <usize>r * ldcBytes + (<usize>jj << 2)) : 0);
         }
       }
-      tileFor(base, rowStride, pixelBytes, origins, segments, segmentCount, tail, 64, tile, 64, two, ones);
+      tileFor(base, rowStride, pixelBytes, segments, segmentCount, tail, 64, tile, 64, two, ones);
       for (let r = 0; r < rows; r++) {
         for (let jj = 0; jj < rest; jj++) {
           store<f32>(cq + <usize>r * ldcBytes + (<usize>jj << 2), load<f32>(tile + (<usize>(r * 16 + jj) << 2)));
@@ -449,7 +454,8 @@ const DIRECT_RUN: i32 = 64;
 
 /**
  * The K block k0 .. k0+kc of patch entries as runs within one ky: writes (offset of the run's
- * first entry from a pixel's patch origin, length) pairs at segments; returns how many.
+ * first entry from a pixel's patch origin, length) pairs at segments (as tileSegments2x16 reads
+ * them); returns how many.
  */
 function runSegments(k0: i32, kc: i32, width: i32, channels: i32, kernel: i32, segments: usize): i32 {
   const run = kernel * channels;
@@ -467,44 +473,6 @@ function runSegments(k0: i32, kc: i32, width: i32, channels: i32, kernel: i32, s
   return count;
 }
 
-/**
- * C rows (r, r+1) (r alone when !two) x 16 columns (+)= A · B over one K block, A read in place:
- * pixel r's patch starts at rowBase, pixel r+1's rowStride bytes further, and the block's entries
- * are the runs listed at segments (see runSegments). B is a packed panel, 64 bytes per entry.
- */
-// @ts-ignore: decorator
-@inline
-function tileRows2x16(rowBase: usize, rowStride: usize, segments: usize, segmentCount: i32, p: usize, c: usize, ldc: usize, add: bool, two: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
-  const c1 = c + ldc;
-  if (add) {
-    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48);
-    if (two) {
-      c10 = v128.load(c1); c11 = v128.load(c1, 16); c12 = v128.load(c1, 32); c13 = v128.load(c1, 48);
-    }
-  }
-  for (let s = 0; s < segmentCount; s++) {
-    let a = rowBase + (<usize>load<i32>(segments + (<usize>s << 3)) << 2);
-    const pEnd = p + (<usize>load<i32>(segments + (<usize>s << 3), 4) << 6);
-    while (p < pEnd) {
-      const b0 = v128.load(p), b1 = v128.load(p, 16), b2 = v128.load(p, 32), b3 = v128.load(p, 48);
-      const a0 = v128.load32_splat(a);
-      c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01); c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
-      if (two) {
-        const a1 = v128.load32_splat(a + rowStride);
-        c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11); c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
-      }
-      a += 4;
-      p += 64;
-    }
-  }
-  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
-  if (two) {
-    v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32); v128.store(c1, c13, 48);
-  }
-}
-
 /** The forward's sweep over a row block with A in place: every 16-column panel, every row pair. */
 function sweepRows(input: usize, origins: usize, segments: usize, segmentCount: i32, pack: usize, kc: i32, c: usize, mb: i32, outChannels: i32, add: bool): void {
   const ldcBytes = <usize>outChannels << 2;
@@ -518,11 +486,11 @@ function sweepRows(input: usize, origins: usize, segments: usize, segmentCount: 
       const ci = cq + <usize>i * ldcBytes;
       if (i + 1 < mb) {
         const rowStride = <usize>(load<i32>(origins + (<usize>(i + 1) << 2)) - o0) << 2;
-        if (add) tileRows2x16(rowBase, rowStride, segments, segmentCount, p, ci, ldcBytes, true, true);
-        else tileRows2x16(rowBase, rowStride, segments, segmentCount, p, ci, ldcBytes, false, true);
+        if (add) tileSegments2x16(rowBase, rowStride, 4, segments, segmentCount, p, 64, ci, ldcBytes, true, true, 0);
+        else tileSegments2x16(rowBase, rowStride, 4, segments, segmentCount, p, 64, ci, ldcBytes, false, true, 0);
       } else {
-        if (add) tileRows2x16(rowBase, 0, segments, segmentCount, p, ci, ldcBytes, true, false);
-        else tileRows2x16(rowBase, 0, segments, segmentCount, p, ci, ldcBytes, false, false);
+        if (add) tileSegments2x16(rowBase, 0, 4, segments, segmentCount, p, 64, ci, ldcBytes, true, false, 0);
+        else tileSegments2x16(rowBase, 0, 4, segments, segmentCount, p, 64, ci, ldcBytes, false, false, 0);
       }
     }
   }
@@ -623,7 +591,7 @@ export function conv2dBackwardWeights(input: usize, doutput: usize, dweights: us
       const mb = min(MC, firstRow + rowCount - i0);
       const c = dweights + <usize>i0 * ldBytes + (<usize>firstCol << 2);
       if (shallow) {
-        sweepImage(input, origins, segments, segmentCount, i0, mb, bBlock, bPanel, bStep, tail, kc, c, colCount, outChannels, width, inChannels, kernel);
+        sweepImage(input, segments, segmentCount, i0, mb, bBlock, bPanel, bStep, tail, kc, c, colCount, outChannels, width, inChannels, kernel);
       } else {
         packTransposedImage(input, origins, k0, kc, i0, mb, packA, height, width, inChannels, kernel);
         sweep(packA, <usize>kc << 3, 4, 8, bBlock, bPanel, bStep, tail, kc, c, mb, colCount, outChannels, true);

@@ -11,7 +11,6 @@ export const PARALLEL_KERNELS = [
   'maxPool2x2Backward',
   'biasReluForward',
   'biasForward',
-  'reluBackward',
   'dropoutForward',
   'dropoutForwardSlice',
   'dropoutBackward',

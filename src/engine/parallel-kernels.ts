@@ -209,11 +209,6 @@ export class ParallelKernels {
     this.runRanges(splitRange(cols, this.threads, PANEL), (_t, c0, c1) => ['reluBiasBackwardStrided', [y + c0 * 4, dy + c0 * 4, dbias + c0 * 4, rows, c1 - c0, cols]]);
   }
 
-  reluBackward(y: Ptr, dy: Ptr, count: number): void {
-    if (count < MIN_PARALLEL_ELEMENTS) return this.base.reluBackward(y, dy, count);
-    this.runRanges(splitRange(count, this.threads, 16), (_t, i0, i1) => ['reluBackward', [y + i0 * 4, dy + i0 * 4, i1 - i0]]);
-  }
-
   /** Every slice draws the bits one thread would (the stream is counter-based); then the stream advances once. */
   dropoutForward(x: Ptr, mask: Ptr, count: number, rate: number, state: Ptr): void {
     if (count < MIN_PARALLEL_ELEMENTS) return this.base.dropoutForward(x, mask, count, rate, state);
