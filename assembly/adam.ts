@@ -1,5 +1,5 @@
-// Adam over one contiguous block of parameters (all of a model's parameters, gradients and
-// moments each sit in one buffer, so a step is one call).
+// Adam and AdamW over one contiguous block of parameters (all of a model's parameters, gradients
+// and moments each sit in one buffer, so a step is one call).
 import { madd } from './simd';
 
 /**
@@ -7,8 +7,10 @@ import { madd } from './simd';
  *   m += (g - m)(1 - β1);  v += (g² - v)(1 - β2);  p -= alpha · m / (√v + ε)
  * with alpha = lr·√(1-β2^t)/(1-β1^t) computed by the caller for step t. The multiply-adds are
  * fused in the FMA build. The scalars arrive as f64 and are rounded to f32 once, after 1 - β.
+ * decay (AdamW's decoupled weight decay, lr·λ) first shrinks p by p·decay; 0 for Adam, which then
+ * gets exactly the same bits (p - 0·p is p).
  */
-export function adamUpdate(params: usize, grads: usize, m: usize, v: usize, count: i32, alpha: f64, beta1: f64, beta2: f64, epsilon: f64): void {
+export function adamUpdate(params: usize, grads: usize, m: usize, v: usize, count: i32, alpha: f64, beta1: f64, beta2: f64, epsilon: f64, decay: f64): void {
   // 1 - β is formed in f64: with β2 = 0.999 rounded to f32 first, 1 - β2 would be off by 1.3e-5.
   const a1 = <f32>(1 - beta1);
   const a2 = <f32>(1 - beta2);
@@ -18,6 +20,8 @@ export function adamUpdate(params: usize, grads: usize, m: usize, v: usize, coun
   const va2 = f32x4.splat(a2);
   const vnalpha = f32x4.splat(-lr);
   const veps = f32x4.splat(eps);
+  const d = <f32>decay;
+  const vnd = f32x4.splat(-d);
   const n4 = count & ~3;
   let i = 0;
   for (; i < n4; i += 4) {
@@ -30,7 +34,8 @@ export function adamUpdate(params: usize, grads: usize, m: usize, v: usize, coun
     v128.store(m + off, mv);
     v128.store(v + off, vv);
     const step = f32x4.div(mv, f32x4.add(f32x4.sqrt(vv), veps));
-    v128.store(params + off, madd(vnalpha, step, v128.load(params + off)));
+    const p = v128.load(params + off);
+    v128.store(params + off, madd(vnalpha, step, madd(vnd, p, p)));
   }
   for (; i < count; i++) {
     const off = <usize>i << 2;
@@ -42,6 +47,7 @@ export function adamUpdate(params: usize, grads: usize, m: usize, v: usize, coun
     vi += (g * g - vi) * a2;
     store<f32>(m + off, mi);
     store<f32>(v + off, vi);
-    store<f32>(params + off, load<f32>(params + off) - lr * (mi / (Mathf.sqrt(vi) + eps)));
+    const p = load<f32>(params + off);
+    store<f32>(params + off, (p - d * p) - lr * (mi / (Mathf.sqrt(vi) + eps)));
   }
 }

@@ -1,10 +1,12 @@
 // GEMM and convolution throughput at the exact layer shapes of the four models (batch 64), for
 // the FMA and the plain-SIMD build, beside the measured peak of a register-only multiply-add loop.
 // Each kernel is checked on sampled elements against an f64 dot product before it is timed.
-// Run: npm run bench:kernels   (plain ESM; loads build/*.wasm the way src/engine/wasm.ts does)
+// Run: npm run bench:kernels   (plain ESM; loads build/*.wasm the way src/engine/wasm.ts does, and the
+//   layer shapes from dist/simdnet-lib.js)
 //   node bench/kernels.js conv2 dense   only the rows whose label contains one of the words
 //   SIMDNET_WASM_DIR=dir                loads dir/simdnet.{fma,simd}.wasm instead of build/
 import { readFileSync } from 'node:fs';
+const { MODELS, planModel } = await import(new URL('../dist/simdnet-lib.js', import.meta.url));
 import { setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 
@@ -139,11 +141,9 @@ function benchGemm(env, form, m, k, n) {
 
 // ---- Convolutions at the conv layers' shapes.
 
-function benchConv(env, which, h, w, inC, outC, kernel) {
+function benchConv(env, which, { h, w, inC, oh, ow, outC, kernel }) {
   const { k: kern } = env;
   env.reset();
-  const oh = h - kernel + 1;
-  const ow = w - kernel + 1;
   const rows = BATCH * oh * ow;
   const depth = kernel * kernel * inC;
   const input = randomBuffer(env, BATCH * h * w * inC);
@@ -162,7 +162,7 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
   const pick = (n) => Math.floor(Math.abs(random()) * n);
   const samples = [];
   let run;
-  kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, outC, kernel, 0, 0, 0);
+  kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 0, 0, 0);
   if (which === 'forward') {
     const Y = env.f32(output, rows * outC);
     for (let s = 0; s < 24; s++) {
@@ -178,9 +178,9 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
           }
       samples.push({ got: Y[((b * oh + oy) * ow + ox) * outC + o], want, scale });
     }
-    run = () => kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, outC, kernel, 0, 0, 0);
+    run = () => kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 0, 0, 0);
   } else if (which === 'backward weights') {
-    kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, outC, kernel, 0, depth, 0, outC);
+    kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 0, depth, 0, outC);
     const DW = env.f32(dweights, depth * outC);
     for (let s = 0; s < 8; s++) {
       const [ky, kx, c, o] = [pick(kernel), pick(kernel), pick(inC), pick(outC)];
@@ -195,9 +195,9 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
           }
       samples.push({ got: DW[wAt(ky, kx, c, o)], want, scale });
     }
-    run = () => kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, outC, kernel, 0, depth, 0, outC);
+    run = () => kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 0, depth, 0, outC);
   } else {
-    kern.conv2dBackwardInput(doutput, weights, dinput, pack, BATCH, h, w, inC, outC, kernel);
+    kern.conv2dBackwardInput(doutput, weights, dinput, pack, BATCH, h, w, inC, oh, ow, outC, kernel);
     const DX = env.f32(dinput, BATCH * h * w * inC);
     for (let s = 0; s < 24; s++) {
       const [b, y, x, c] = [pick(BATCH), pick(h), pick(w), pick(inC)];
@@ -216,7 +216,7 @@ function benchConv(env, which, h, w, inC, outC, kernel) {
         }
       samples.push({ got: DX[at(b, y, x, c)], want, scale });
     }
-    run = () => kern.conv2dBackwardInput(doutput, weights, dinput, pack, BATCH, h, w, inC, outC, kernel);
+    run = () => kern.conv2dBackwardInput(doutput, weights, dinput, pack, BATCH, h, w, inC, oh, ow, outC, kernel);
   }
   check(`conv ${which} ${h}x${w}x${inC}->${outC} k${kernel}`, samples);
   const { seconds, peak } = time(env, run);
@@ -232,22 +232,25 @@ function benchPeak(env) {
 
 // ---- The shapes: every conv and dense layer of cnn, cnn-tuned, mlp and mlp-tuned.
 
-const convs = [
-  { models: 'cnn conv1', h: 28, w: 28, inC: 1, outC: 32, kernel: 3 },
-  { models: 'cnn conv2', h: 13, w: 13, inC: 32, outC: 32, kernel: 3 },
-  { models: 'cnn-tuned conv1', h: 28, w: 28, inC: 1, outC: 64, kernel: 5 },
-  { models: 'cnn-tuned conv2', h: 12, w: 12, inC: 64, outC: 64, kernel: 5 },
-];
-const dense = [
-  { models: 'cnn', units: [800, 128] },
-  { models: 'cnn, cnn-tuned, mlp-tuned', units: [128, 10] },
-  { models: 'cnn-tuned', units: [1024, 128] },
-  { models: 'mlp', units: [784, 128] },
-  { models: 'mlp', units: [128, 64] },
-  { models: 'mlp', units: [64, 10] },
-  { models: 'mlp-tuned', units: [784, 256] },
-  { models: 'mlp-tuned', units: [256, 128] },
-];
+// Read off the models' layer plans (each layer's shapes come from its own module).
+const convs = [];
+const denseByShape = new Map();
+for (const [name, spec] of Object.entries(MODELS)) {
+  let conv = 0;
+  for (const layer of planModel(spec).layers) {
+    if (layer.spec.type === 'conv2d') {
+      const [h, w, inC] = layer.inputShape;
+      const [oh, ow, outC] = layer.outputShape;
+      convs.push({ models: `${name} conv${++conv}`, h, w, inC, oh, ow, outC, kernel: layer.spec.kernelSize });
+    } else if (layer.spec.type === 'dense') {
+      const units = layer.weights[0].shape;
+      const key = units.join('x');
+      if (denseByShape.has(key)) denseByShape.get(key).models += `, ${name}`;
+      else denseByShape.set(key, { models: name, units });
+    }
+  }
+}
+const dense = [...denseByShape.values()];
 
 const filters = process.argv.slice(2);
 const wanted = (label) => filters.length === 0 || filters.some((word) => label.includes(word));
@@ -257,11 +260,11 @@ rows.push(['peak: f32x4 multiply-add loop, 12 accumulators', '', ...builds.map(b
 
 for (const c of convs) {
   for (const which of ['forward', 'backward weights', 'backward input']) {
-    const m = BATCH * (c.h - c.kernel + 1) * (c.w - c.kernel + 1);
+    const m = BATCH * c.oh * c.ow;
     const depth = c.kernel * c.kernel * c.inC;
     const gemm = which === 'forward' ? `NN ${m}x${depth}x${c.outC}` : which === 'backward weights' ? `TN ${depth}x${m}x${c.outC}` : `NT ${m}x${c.outC}x${depth}`;
     const label = `${c.models} ${c.h}x${c.w}x${c.inC}->${c.outC} k${c.kernel} ${which}`;
-    if (wanted(label)) rows.push([label, gemm, ...builds.map((env) => benchConv(env, which, c.h, c.w, c.inC, c.outC, c.kernel))]);
+    if (wanted(label)) rows.push([label, gemm, ...builds.map((env) => benchConv(env, which, c))]);
   }
 }
 for (const d of dense) {

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 
-const { Engine, Sequential, Adam, modelSpec, loadDataset } = await import(new URL('../dist/simdnet-lib.js', import.meta.url));
+const { Engine, modelSpec, loadDataset, stepper } = await import(new URL('../dist/simdnet-lib.js', import.meta.url));
 
 const { values } = parseArgs({
   options: {
@@ -21,12 +21,11 @@ const IMAGES = 6400;
 const steps = Number(values.steps);
 const engine = await Engine.create({ threads: values.threads ? Number(values.threads) : undefined });
 const dataset = await loadDataset('mnist', { dataDir: values['data-dir'] ?? process.env.SIMDNET_DATA });
-const images = engine.storeU8(dataset.train.images.subarray(0, IMAGES * 784), 'profile images');
-const labels = engine.storeU8(dataset.train.labels.subarray(0, IMAGES), 'profile labels');
 const spec = modelSpec(values.model);
-const model = new Sequential(engine, spec, { maxBatch: BATCH, seed: 0 });
-const optimizer = new Adam(spec.learningRate);
-const order = Int32Array.from({ length: IMAGES }, (_, i) => i);
+const train = { ...dataset.train, count: IMAGES };
+// The training step every host runs (src/train/loop.ts), on the first IMAGES training images.
+const { context, step } = stepper(engine, spec, train, BATCH, 0);
+const { model, optimizer } = context;
 
 // Every kernel the layers can reach, wrapped with a timer; the label says which layer called it.
 const totals = new Map();
@@ -51,20 +50,16 @@ model.layers.forEach((layer, i) => {
   layer.backward = (...args) => ((label = `${i}:${layer.spec.type} backward`), backward(...args));
 });
 
-let cursor = 0;
-function step() {
-  if (cursor + BATCH > IMAGES) cursor = 0;
-  label = 'batch';
-  model.loadBatch(images, labels, order, cursor, BATCH);
-  cursor += BATCH;
-  label = 'zero gradients';
-  model.zeroGrads();
-  model.forward(BATCH, true);
-  label = 'loss';
-  model.backward(BATCH);
-  label = 'adam';
-  optimizer.update(model);
-}
+// Phases outside the layers, labelled by wrapping the methods the step calls.
+const phase = (object, method, name) => {
+  const original = object[method].bind(object);
+  object[method] = (...args) => ((label = name), original(...args));
+};
+phase(model, 'loadBatch', 'batch');
+phase(model, 'zeroGrads', 'zero gradients');
+phase(model, 'correct', 'loss');
+phase(model, 'backward', 'loss');
+phase(optimizer, 'update', spec.optimizer.type);
 
 for (let i = 0; i < 20; i++) step();
 totals.clear();

@@ -47,8 +47,8 @@ async function tfjsChild(backend, modelName) {
   if (backend === 'wasm') simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
 
   const spec = modelSpec(modelName);
-  const model = tfjsModel(tf, spec);
-  model.compile({ optimizer: tf.train.adam(spec.learningRate), loss: 'categoricalCrossentropy' });
+  const model = await tfjsModel(tf, spec);
+  model.compile({ optimizer: tf.train.adam(spec.optimizer.learningRate), loss: 'categoricalCrossentropy' });
 
   const { train } = await loadDataset('mnist');
   const pixels = train.rows * train.cols;
@@ -105,32 +105,14 @@ async function tfjsChild(backend, modelName) {
   console.log(JSON.stringify({ backend, model: modelName, simd, samplesPerSecond: median, repeats, timedBatches, timedMs: Math.round(timedMs) }));
 }
 
-/** The same architecture as simdnet's spec, in tfjs-layers (Keras names, Glorot-uniform, zero bias). */
-function tfjsModel(tf, spec) {
-  const model = tf.sequential();
-  spec.layers.forEach((layer, i) => {
-    const first = i === 0 ? { inputShape: spec.inputShape } : {};
-    switch (layer.type) {
-      case 'conv2d':
-        model.add(tf.layers.conv2d({ ...first, filters: layer.filters, kernelSize: layer.kernelSize, activation: layer.activation, padding: 'valid', kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' }));
-        break;
-      case 'maxPooling2d':
-        model.add(tf.layers.maxPooling2d({ ...first, poolSize: layer.poolSize }));
-        break;
-      case 'flatten':
-        model.add(tf.layers.flatten(first));
-        break;
-      case 'dense':
-        model.add(tf.layers.dense({ ...first, units: layer.units, activation: layer.activation, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' }));
-        break;
-      case 'dropout':
-        model.add(tf.layers.dropout({ ...first, rate: layer.rate }));
-        break;
-      default:
-        throw new Error(`bench/training.js: no TF.js layer for '${layer.type}'`);
-    }
-  });
-  return model;
+/**
+ * The same architecture as simdnet's spec, in tfjs-layers: built by TF.js from the Keras topology
+ * simdnet writes (each layer module maps itself), with Keras's default initializers (Glorot-uniform
+ * kernels, zero biases), as simdnet's own.
+ */
+async function tfjsModel(tf, spec) {
+  const { toKerasTopology } = await import(LIB);
+  return tf.models.modelFromJSON({ modelTopology: toKerasTopology(spec) });
 }
 
 // ---- Parent: run the children, build the table.
@@ -188,24 +170,17 @@ async function tfjsBench(backend, model) {
   return json;
 }
 
-/** Multiply-adds per sample of a forward pass (conv and dense only); backward is about twice that. */
-function macsPerSample(spec) {
-  let [h, w, c] = spec.inputShape;
+/**
+ * Multiply-adds per sample of a forward pass, from the model's layer plan: each kernel weight is
+ * used once per output pixel (a dense layer has one); backward is about twice that.
+ */
+function macsPerSample(planModel, spec) {
   let macs = 0;
-  for (const layer of spec.layers) {
-    if (layer.type === 'conv2d') {
-      h -= layer.kernelSize - 1;
-      w -= layer.kernelSize - 1;
-      macs += h * w * layer.kernelSize * layer.kernelSize * c * layer.filters;
-      c = layer.filters;
-    } else if (layer.type === 'maxPooling2d') {
-      h = Math.floor(h / layer.poolSize);
-      w = Math.floor(w / layer.poolSize);
-    } else if (layer.type === 'dense') {
-      macs += h * w * c * layer.units;
-      h = w = 1;
-      c = layer.units;
-    }
+  for (const layer of planModel(spec).layers) {
+    const kernel = layer.weights.find((w) => w.name === 'kernel');
+    if (!kernel) continue;
+    const pixels = layer.outputShape.length === 3 ? layer.outputShape[0] * layer.outputShape[1] : 1;
+    macs += kernel.shape.reduce((a, b) => a * b, 1) * pixels;
   }
   return macs;
 }
@@ -246,7 +221,7 @@ async function main() {
   if (!existsSync(new URL('../dist/simdnet.js', import.meta.url)) || !existsSync(LIB)) {
     throw new Error('bench/training.js: dist/simdnet.js or dist/simdnet-lib.js is missing; run `npm run build` first');
   }
-  const { MODELS } = await import(LIB);
+  const { MODELS, planModel } = await import(LIB);
   const models = values.models.split(',');
   const threads = Number(values.threads);
   const loads = [load()];
@@ -263,10 +238,10 @@ async function main() {
     if (!values['no-tfjs']) {
       // TF.js cpu trains a CNN at a few samples/s: project cnn-tuned from cnn's rate and its work.
       const projected = model !== 'cnn' && cpuCnnRate && MODELS[model].layers.some((l) => l.type === 'conv2d')
-        ? ((TFJS.minBatches + 1) * BATCH) / (cpuCnnRate * macsPerSample(MODELS.cnn) / macsPerSample(MODELS[model]))
+        ? ((TFJS.minBatches + 1) * BATCH) / (cpuCnnRate * macsPerSample(planModel, MODELS.cnn) / macsPerSample(planModel, MODELS[model]))
         : 0;
       row.cpu = projected > SKIP_OVER_S
-        ? { skipped: `skipped: ~${Math.round(projected)} s projected for 3 batches (${(macsPerSample(MODELS[model]) / macsPerSample(MODELS.cnn)).toFixed(1)}x cnn's multiply-adds at cpu's cnn rate)` }
+        ? { skipped: `skipped: ~${Math.round(projected)} s projected for 3 batches (${(macsPerSample(planModel, MODELS[model]) / macsPerSample(planModel, MODELS.cnn)).toFixed(1)}x cnn's multiply-adds at cpu's cnn rate)` }
         : await tfjsBench('cpu', model);
       if (model === 'cnn') cpuCnnRate = row.cpu.samplesPerSecond;
       log(`${model} tfjs cpu: ${row.cpu.samplesPerSecond ?? row.cpu.error ?? row.cpu.skipped}`);

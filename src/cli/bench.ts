@@ -1,13 +1,14 @@
 // simdnet bench: training samples per second of one model, for comparing machines and builds.
 import { choiceFlag, intFlag, parseFlags } from './args.js';
-import { ALL_CORES, DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
-import { MODEL_NAMES, modelSpec } from '../nn/models.js';
+import { ALL_CORES, DATASET_NAMES, chooseSpec, commonOptions, createEngine, emitJson, getDataset } from './common.js';
+import { MODEL_NAMES } from '../nn/models.js';
 import { measureThroughput } from '../train/throughput.js';
 import { describeMachine } from '../util/machine.js';
 
 export const benchHelp = `Usage: simdnet bench --model <${MODEL_NAMES.join('|')}> [options]
+       simdnet bench --spec FILE.json [options]
 
-Times training steps (forward, backward, Adam) of batch 64 after a warm-up and prints samples/s
+Times training steps (forward, backward, optimizer) of batch 64 after a warm-up and prints samples/s
 and the projected seconds per 60,000-image epoch (the median of several repeats).
 
 Options:
@@ -24,13 +25,14 @@ export async function runBench(argv: string[]): Promise<void> {
   const { values } = parseFlags('bench', argv, {
     ...commonOptions,
     model: { type: 'string' },
+    spec: { type: 'string' },
     dataset: { type: 'string' },
     batches: { type: 'string' },
     repeats: { type: 'string' },
     'batch-size': { type: 'string' },
   });
   if (values.help) return void console.log(benchHelp);
-  const spec = modelSpec(choiceFlag(values.model as string | undefined, 'model', MODEL_NAMES));
+  const spec = chooseSpec(values.model as string | undefined, values.spec as string | undefined, undefined);
   const datasetName = choiceFlag(values.dataset as string | undefined, 'dataset', DATASET_NAMES, 'mnist');
   const batches = intFlag(values.batches as string | undefined, 'batches', 30);
   const repeats = intFlag(values.repeats as string | undefined, 'repeats', 5);

@@ -7,6 +7,7 @@ import { instantiate } from '../io/inference.js';
 import { evaluate } from '../train/evaluate.js';
 import { confusionMatrix, perClassAccuracy, topMisclassifications } from '../train/metrics.js';
 import { SimdnetError } from '../engine/errors.js';
+import { planModel } from '../nn/model-spec.js';
 
 export const evaluateHelp = `Usage: simdnet evaluate --model DIR [--dataset <${DATASET_NAMES.join('|')}>] [options]
 
@@ -34,8 +35,8 @@ export async function runEvaluate(argv: string[]): Promise<void> {
     throw new SimdnetError(`${loaded.dir}: the model takes ${h}x${w}x${c} inputs, but ${dataset.displayName} images are ${dataset.test.rows}x${dataset.test.cols}x1`);
   }
   const classes = dataset.classNames.length;
-  const last = loaded.spec.layers[loaded.spec.layers.length - 1] as { units: number };
-  if (last.units !== classes) throw new SimdnetError(`${loaded.dir}: the model has ${last.units} output classes, but ${dataset.displayName} has ${classes}`);
+  const outputs = planModel(loaded.spec).classes;
+  if (outputs !== classes) throw new SimdnetError(`${loaded.dir}: the model has ${outputs} output classes, but ${dataset.displayName} has ${classes}`);
 
   const engine = await createEngine(values.fma as string | undefined);
   const model = instantiate(engine, loaded, batchSize);

@@ -1,9 +1,12 @@
 // simdnet study: every model on every dataset, then one comparison table (Markdown and JSON).
 import { join, resolve } from 'node:path';
 import { intFlag, listFlag, parseFlags } from './args.js';
-import { ALL_CORES, DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
+import { ALL_CORES, DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset, stopOnSignals } from './common.js';
 import { MODEL_NAMES, modelSpec } from '../nn/models.js';
-import { train } from '../train/trainer.js';
+import { TrainingInterrupted, train } from '../train/trainer.js';
+import { readCheckpoint } from '../train/checkpoint.js';
+import { checkStudyOptions, readStudyState, runCheckpointDir, writeStudyState, type StudyOptions } from '../train/study-checkpoint.js';
+import { SimdnetError } from '../engine/errors.js';
 import { createEpochProgress } from './progress.js';
 import { epochLine, percent } from './format.js';
 import { studyMarkdown } from '../train/study.js';
@@ -30,6 +33,11 @@ Options:
   --data-dir DIR      folder holding mnist/ and fashion-mnist/
   --threads N         threads to train with (default: every core)
   --fma auto|on|off   relaxed-SIMD FMA kernels (default auto)
+  --checkpoint DIR    keep the study's progress in DIR: every finished run's result, and the
+                      running run's checkpoint after each epoch (Ctrl-C stops after the batch and saves)
+  --resume DIR        continue the study checkpointed in DIR: finished runs are kept, the run that
+                      was going on continues from its last checkpoint; the table comes out as if
+                      never interrupted (flags given must match the saved ones)
   --json              one JSON object per line instead of text`;
 
 export async function runStudy(argv: string[]): Promise<void> {
@@ -43,8 +51,28 @@ export async function runStudy(argv: string[]): Promise<void> {
     limit: { type: 'string' },
     log: { type: 'string' },
     csv: { type: 'string' },
+    checkpoint: { type: 'string' },
+    resume: { type: 'string' },
   });
   if (values.help) return void console.log(studyHelp);
+  const resumeDir = values.resume as string | undefined;
+  const checkpointDir = (values.checkpoint as string | undefined) ?? resumeDir;
+  if (resumeDir !== undefined && values.checkpoint !== undefined && resolve(values.checkpoint as string) !== resolve(resumeDir)) {
+    throw new SimdnetError('--checkpoint and --resume name two folders; a resumed study keeps its checkpoint where it is');
+  }
+  const saved = checkpointDir === undefined ? undefined : readStudyState(checkpointDir);
+  if (resumeDir !== undefined && !saved) throw new SimdnetError(`--resume ${resumeDir}: no study checkpoint there to continue from`);
+  if (resumeDir === undefined && saved) throw new SimdnetError(`--checkpoint ${checkpointDir} already holds a study; continue it with --resume ${checkpointDir}, or choose an empty folder`);
+  if (saved) {
+    // Unset flags take the saved study's values; set ones must agree (checked below).
+    const o = saved.options;
+    values.epochs ??= String(o.epochs);
+    values.models ??= o.models.join(',');
+    values.datasets ??= o.datasets.join(',');
+    values.seed ??= String(o.seed);
+    if (o.limit !== null) values.limit ??= String(o.limit);
+    values.fma ??= o.fma ? 'on' : 'off';
+  }
   const epochs = intFlag(values.epochs as string | undefined, 'epochs', 10);
   const models = listFlag(values.models as string | undefined, 'models', MODEL_NAMES);
   const datasets = listFlag(values.datasets as string | undefined, 'datasets', DATASET_NAMES);
@@ -54,33 +82,56 @@ export async function runStudy(argv: string[]): Promise<void> {
   const json = Boolean(values.json);
   const metricsLog = new MetricsLog(values.log as string | undefined, values.csv as string | undefined);
   const engine = await createEngine(values.fma as string | undefined, values.threads as string | undefined, ALL_CORES);
+  const studyOptions: StudyOptions = { epochs, models, datasets, seed, limit: limit ?? null, fma: engine.variant.fma };
+  if (saved) checkStudyOptions(saved.options, studyOptions, checkpointDir!);
+  else if (checkpointDir !== undefined) writeStudyState(checkpointDir, studyOptions, []);
 
-  const results: RunResult[] = [];
-  for (const datasetName of datasets) {
-    const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
-    for (const modelName of models) {
-      const spec = modelSpec(modelName);
-      if (!json) console.log(`\n== ${spec.name} on ${dataset.displayName} ==`);
-      const progress = createEpochProgress(spec.name, json ? 'off' : 'auto');
-      const result = await train(engine, spec, dataset, {
-        epochs,
-        batchSize: 64,
-        learningRate: spec.learningRate,
-        seed,
-        validationSplit: 0.1,
-        limit,
-        onBatch: (p) => progress.update(p),
-        onEpoch: (record) => {
-          progress.stop();
-          metricsLog.epoch(spec.name, datasetName, epochs, record);
-          if (json) emitJson({ type: 'epoch', model: spec.name, dataset: datasetName, ...record });
-          else console.log(epochLine(record, epochs));
-        },
-      });
-      results.push(result);
-      if (json) emitJson({ type: 'result', ...result });
-      else console.log(`test accuracy ${percent(result.testAccuracy)}, ${result.trainSeconds.toFixed(1)} s of training`);
+  const results: RunResult[] = saved ? [...saved.results] : [];
+  const stop = stopOnSignals(checkpointDir !== undefined);
+  try {
+    for (const datasetName of datasets) {
+      const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
+      for (const modelName of models) {
+        const spec = modelSpec(modelName);
+        const done = results.find((r) => r.model === modelName && r.dataset === datasetName);
+        if (done) {
+          if (!json) console.log(`\n== ${spec.name} on ${dataset.displayName}: finished before the interruption, test accuracy ${percent(done.testAccuracy)} ==`);
+          continue;
+        }
+        const runDir = checkpointDir === undefined ? undefined : runCheckpointDir(checkpointDir, datasetName, modelName);
+        const resume = runDir === undefined ? undefined : readCheckpoint(runDir);
+        if (!json) console.log(`\n== ${spec.name} on ${dataset.displayName}${resume ? `, resumed after epoch ${resume.meta.epoch}${resume.meta.batch ? `, batch ${resume.meta.batch}` : ''}` : ''} ==`);
+        const progress = createEpochProgress(spec.name, json ? 'off' : 'auto');
+        const result = await train(engine, spec, dataset, {
+          epochs,
+          batchSize: 64,
+          seed,
+          validationSplit: 0.1,
+          limit,
+          checkpointDir: runDir,
+          resume,
+          signal: stop.signal,
+          onBatch: (p) => progress.update(p),
+          onEpoch: (record) => {
+            progress.stop();
+            metricsLog.epoch(spec.name, datasetName, epochs, record);
+            if (json) emitJson({ type: 'epoch', model: spec.name, dataset: datasetName, ...record });
+            else console.log(epochLine(record, epochs));
+          },
+        });
+        results.push(result);
+        if (checkpointDir !== undefined) writeStudyState(checkpointDir, studyOptions, results);
+        if (json) emitJson({ type: 'result', ...result });
+        else console.log(`test accuracy ${percent(result.testAccuracy)}, ${result.trainSeconds.toFixed(1)} s of training`);
+      }
     }
+  } catch (error) {
+    if (error instanceof TrainingInterrupted && checkpointDir !== undefined) {
+      throw new TrainingInterrupted(`study interrupted after ${results.length} finished runs; its progress is in ${checkpointDir}; continue with: simdnet study --resume ${checkpointDir}`);
+    }
+    throw error;
+  } finally {
+    stop.dispose();
   }
   const markdown = studyMarkdown(results, describeMachine());
   writeFileAtomic(join(outDir, 'results.json'), JSON.stringify({ machine: describeMachine(), results }, null, 1) + '\n');

@@ -1,7 +1,7 @@
 // simdnet train: one model on one dataset, per-epoch metrics, then the test set.
 import { choiceFlag, floatFlag, intFlag, parseFlags } from './args.js';
-import { ALL_CORES, DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset } from './common.js';
-import { MODEL_NAMES, modelSpec } from '../nn/models.js';
+import { ALL_CORES, DATASET_NAMES, chooseSpec, commonOptions, createEngine, emitJson, getDataset, stopOnSignals } from './common.js';
+import { MODEL_NAMES } from '../nn/models.js';
 import { runOptions, train } from '../train/trainer.js';
 import { checkResumeOptions, readCheckpoint, CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { SimdnetError } from '../engine/errors.js';
@@ -11,13 +11,18 @@ import { saveModel } from '../io/model-files.js';
 import { MetricsLog } from '../report/metrics-log.js';
 import { writeReport } from '../report/report.js';
 import { describeMachine } from '../util/machine.js';
+import { withLearningRate } from '../nn/model-spec.js';
+import type { TrainingSpec } from '../nn/spec.js';
 
 export const trainHelp = `Usage: simdnet train --model <${MODEL_NAMES.join('|')}> --dataset <${DATASET_NAMES.join('|')}> [options]
+       simdnet train --spec FILE.json --dataset <${DATASET_NAMES.join('|')}> [options]
 
 Options:
+  --spec FILE.json        a model of your own: {"name", "inputShape", "layers", and optionally
+                          "optimizer", "schedule", "loss"} (see the README), instead of --model
   --epochs N              epochs to train (default 10)
   --batch-size N          mini-batch size (default 64)
-  --lr X                  Adam learning rate (default: the model's, 0.001 or 0.0001 for the tuned ones)
+  --lr X                  the optimizer's learning rate (default: the spec's; 0.001, or 0.0001 for the tuned models)
   --seed N                seed for initialisation, shuffling and dropout (default 0)
   --validation-split F    fraction held out from the end of the training set (default 0.1)
   --limit N               train on the first N training images only
@@ -34,10 +39,16 @@ Options:
   --resume DIR            continue the run checkpointed in DIR, with its options; ends with the same weights
                           as an uninterrupted run (flags given must match the checkpoint's; --epochs may grow)`;
 
+/** A checkpoint's own spec, at --lr when given. */
+function chooseSpecOf(saved: TrainingSpec, lr: number | undefined): TrainingSpec {
+  return lr === undefined ? saved : withLearningRate(saved, lr);
+}
+
 export async function runTrain(argv: string[]): Promise<void> {
   const { values } = parseFlags('train', argv, {
     ...commonOptions,
     model: { type: 'string' },
+    spec: { type: 'string' },
     dataset: { type: 'string' },
     epochs: { type: 'string' },
     'batch-size': { type: 'string' },
@@ -63,22 +74,23 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (resume) {
     // Unset flags take the checkpoint's values; set ones must agree (checked below).
     const saved = resume.meta.options;
-    values.model ??= saved.model;
     values.dataset ??= saved.dataset;
     values.seed ??= String(saved.seed);
-    values.lr ??= String(saved.learningRate);
     values['batch-size'] ??= String(saved.batchSize);
     values['validation-split'] ??= String(saved.validationSplit);
     if (saved.limit !== null) values.limit ??= String(saved.limit);
     values.epochs ??= String(resume.meta.epochs);
     values.fma ??= saved.fma ? 'on' : 'off';
   }
-  const spec = modelSpec(choiceFlag(values.model as string | undefined, 'model', MODEL_NAMES));
+  // A resumed run keeps the checkpoint's learning rate unless --lr is given (and must then agree).
+  const lr = values.lr === undefined ? resume?.meta.options.spec.optimizer.learningRate : floatFlag(values.lr as string, 'lr', 0, (x) => x > 0, 'a positive number');
+  // Resuming without --model or --spec: the checkpoint's own spec (a custom model resumes too).
+  const resumeOwn = resume && values.model === undefined && values.spec === undefined;
+  const spec = resumeOwn ? chooseSpecOf(resume.meta.options.spec, lr) : chooseSpec(values.model as string | undefined, values.spec as string | undefined, lr);
   const datasetName = choiceFlag(values.dataset as string | undefined, 'dataset', DATASET_NAMES);
   const options = {
     epochs: intFlag(values.epochs as string | undefined, 'epochs', 10),
     batchSize: intFlag(values['batch-size'] as string | undefined, 'batch-size', 64),
-    learningRate: floatFlag(values.lr as string | undefined, 'lr', spec.learningRate, (x) => x > 0, 'a positive number'),
     seed: intFlag(values.seed as string | undefined, 'seed', 0, 0),
     validationSplit: floatFlag(values['validation-split'] as string | undefined, 'validation-split', 0.1, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)'),
     limit: values.limit === undefined ? undefined : intFlag(values.limit as string, 'limit', 0),
@@ -93,15 +105,8 @@ export async function runTrain(argv: string[]): Promise<void> {
   const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
   if (!json) console.log(`training ${spec.name} on ${dataset.displayName} (${engine.variant.fma ? 'FMA' : 'SIMD'} kernels, data from ${dataset.source.dir})`);
   const progress = createEpochProgress(spec.name, json ? 'off' : 'auto');
-  // With a checkpoint to write, the first Ctrl-C (or SIGTERM, as job schedulers send before
-  // preempting) asks the trainer to stop and save; the second quits at once.
-  const stop = new AbortController();
-  const onSigint = (): void => {
-    if (stop.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping after this batch to write a checkpoint (Ctrl-C again to quit at once)\n');
-    stop.abort();
-  };
-  if (checkpointDir !== undefined) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSigint);
+  // With a checkpoint to write, Ctrl-C stops after the batch and saves.
+  const stop = stopOnSignals(checkpointDir !== undefined);
   const result = await train(engine, spec, dataset, {
     ...options,
     checkpointDir,
@@ -117,10 +122,7 @@ export async function runTrain(argv: string[]): Promise<void> {
       if (json) emitJson({ type: 'epoch', model: spec.name, dataset: datasetName, ...record });
       else console.log(epochLine(record, options.epochs));
     },
-  }).finally(() => {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-  });
+  }).finally(stop.dispose);
   if (json) emitJson({ type: 'result', ...result });
   else console.log('\n' + resultSummary(result));
   if (saveDir) {

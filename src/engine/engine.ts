@@ -4,7 +4,7 @@
 // fresh views (f32/i32/u8) after reserving rather than keeping them across reservations.
 import { instantiate } from '@assemblyscript/loader';
 import type { FmaChoice, WasmVariant } from './wasm.js';
-import type { Kernels, Ptr } from './kernels.js';
+import type { Kernels, Ptr } from './kernel-table.js';
 import { SimdnetError } from './errors.js';
 import { ThreadPool, type WorkerSpawner } from './thread-pool.js';
 

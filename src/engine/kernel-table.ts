@@ -1,69 +1,181 @@
-// Kernels that worker threads may run, by number: a call crosses threads as (id, args) in a
-// shared Float64Array, and both sides map ids through this one list.
-export const PARALLEL_KERNELS = [
-  'gemmNN',
-  'gemmNT',
-  'gemmTN',
-  'conv2dForward',
-  'conv2dBackwardWeights',
-  'conv2dBackwardInput',
-  'maxPool2x2Forward',
-  'maxPool2x2Backward',
-  'biasReluForward',
-  'biasForward',
-  'dropoutForward',
-  'dropoutForwardSlice',
-  'dropoutBackward',
-  'biasBackward',
-  'biasBackwardStrided',
-  'reluBiasBackward',
-  'reluBiasBackwardStrided',
-  'adamUpdate',
-  'zeroF32',
-] as const;
+// Every wasm kernel, in one table: its arguments, what it returns and how it splits across threads.
+// The TypeScript type of the kernels (`Kernels`), the ids that calls cross threads by, and the
+// split versions ParallelKernels runs all derive from this table; a new kernel is one entry here.
+//
+// Every pointer is a byte offset into the one linear memory; f32 tensors are 16-byte aligned;
+// sizes are element counts; no kernel allocates. Layouts: activations NHWC ([batch, height, width,
+// channels]); dense weights [in, out] and conv weights [kernelH, kernelW, inChannels, outChannels],
+// as Keras stores them. A kernel with no `split` always runs on the calling thread.
+import {
+  biasColumns,
+  bySamples,
+  byRows,
+  convWeightGradient,
+  dropoutSlices,
+  elementwise,
+  gemm,
+  type Args,
+  type SplitRule,
+} from './kernel-splits.js';
 
-export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
+export type Ptr = number;
 
-export const KERNEL_ID: Record<ParallelKernel, number> = Object.fromEntries(PARALLEL_KERNELS.map((name, i) => [name, i])) as Record<ParallelKernel, number>;
-
-// Layout of the control block shared by the pool and its workers.
-/** Int32 slots: generation (bumped per job; -1 tells workers to exit), finished workers, error flag. */
-export const GENERATION = 0;
-export const FINISHED = 1;
-export const FAILED = 2;
-export const CONTROL_INTS = 4;
-/** Per thread, in the Float64 call area: [callCount, then per call: id, argc, args...]. */
-export const MAX_CALLS = 8;
-export const MAX_ARGS = 14;
-export const CALL_STRIDE = 2 + MAX_ARGS;
-export const THREAD_STRIDE = 1 + MAX_CALLS * CALL_STRIDE;
-
-export function controlBytes(threads: number): number {
-  return CONTROL_INTS * 4 + threads * THREAD_STRIDE * 8;
+interface KernelEntry {
+  readonly args: readonly string[];
+  /** The kernel returns a number (the others return nothing). */
+  readonly returns?: true;
+  readonly split?: SplitRule;
 }
 
-/** Runs the calls queued for `thread`. */
-export function runQueuedCalls(calls: Float64Array, thread: number, kernels: ((...args: number[]) => unknown)[]): void {
-  const base = thread * THREAD_STRIDE;
-  const count = calls[base];
-  for (let c = 0; c < count; c++) {
-    const at = base + 1 + c * CALL_STRIDE;
-    const fn = kernels[calls[at]];
-    const argc = calls[at + 1];
-    const args = new Array<number>(argc);
-    for (let i = 0; i < argc; i++) args[i] = calls[at + 2 + i];
-    fn(...args);
-  }
-}
+const convSample = {
+  input: (p: Args) => p.height * p.width * p.inChannels * 4,
+  output: (p: Args) => p.outHeight * p.outWidth * p.outChannels * 4,
+};
+/** A 2x2 max pool's input and output (and argmax) bytes per sample. */
+const poolSample = (p: Args) => p.height * p.width * p.channels * 4;
+const pooledSample = (p: Args) => (p.height >> 1) * (p.width >> 1) * p.channels * 4;
+const CONV = ['batch', 'height', 'width', 'inChannels', 'outHeight', 'outWidth', 'outChannels', 'kernel'] as const;
 
-/**
- * Spins (a few hundred microseconds) before sleeping: the gaps between a training step's parallel
- * kernels are shorter than a wake-up from Atomics.wait. 4,000 spins let workers fall asleep
- * between the MLP's kernels: 200,000 measured +10% on mlp and +4% on mlp-tuned at 2 threads.
- */
-const SPIN = 200000;
+export const KERNELS = {
+  /** 1 when this module was compiled with relaxed-SIMD FMA. */
+  usesFma: { args: [], returns: true },
 
-export function waitWhileEqual(control: Int32Array, slot: number, value: number): void {
-  for (let i = 0; i < SPIN; i++) if (Atomics.load(control, slot) !== value) return;
-  while (Atomics.load(control, slot) === value) Atomics.wait(control, slot, value, 1000);
+  // ---- GEMM (assembly/gemm.ts). Row-major, with leading dimensions (elements between rows).
+  // accumulate = 0 overwrites C, 1 adds into C. `pack` is scratch of gemmPackFloats(k, n) floats.
+  /** C[m×n] (+)= A[m×k] · B[k×n] */
+  gemmNN: { args: ['a', 'b', 'c', 'm', 'k', 'n', 'lda', 'ldb', 'ldc', 'accumulate', 'pack'], split: gemm('gemmNN') },
+  /** C[m×n] (+)= A[m×k] · B[n×k]ᵀ */
+  gemmNT: { args: ['a', 'b', 'c', 'm', 'k', 'n', 'lda', 'ldb', 'ldc', 'accumulate', 'pack'], split: gemm('gemmNT') },
+  /** C[m×n] (+)= A[k×m]ᵀ · B[k×n] */
+  gemmTN: { args: ['a', 'b', 'c', 'm', 'k', 'n', 'lda', 'ldb', 'ldc', 'accumulate', 'pack'], split: gemm('gemmTN') },
+  /** Floats of scratch the GEMMs need for a k×n right-hand side. */
+  gemmPackFloats: { args: ['k', 'n'], returns: true },
+  /** Benchmark helper: `iterations` rounds of 12 register-held f32x4 multiply-adds (96 flops each). */
+  peakMaddLoop: { args: ['iterations'], returns: true },
+
+  // ---- Convolution, valid padding, stride 1, square kernel (assembly/conv-*.ts), as an implicit
+  // GEMM: the im2col matrix A [batch·oh·ow, kernel²·inC] is built a cache-sized block at a time.
+  // The output size (outHeight, outWidth) comes from the layer, which owns that arithmetic.
+  // `pack` is per-thread scratch of conv2dScratchFloats floats.
+  /** cols[batch·oh·ow, kernel·kernel·channels] = A from input[batch, height, width, channels]; columns ordered (ky, kx, c). For tests. */
+  im2col: { args: ['input', 'cols', 'batch', 'height', 'width', 'channels', 'outHeight', 'outWidth', 'kernel'] },
+  /** dinput += the scatter of dcols back onto the image (the adjoint of im2col). For tests. */
+  col2imAdd: { args: ['dcols', 'dinput', 'batch', 'height', 'width', 'channels', 'outHeight', 'outWidth', 'kernel'] },
+  /** 1 when conv2dForward can do a following 2x2 max pool inline for this output size. */
+  conv2dPoolsInline: { args: ['outHeight', 'outWidth'], returns: true },
+  /** Floats of per-thread scratch the three convolution kernels need for this layer shape. */
+  conv2dScratchFloats: { args: ['height', 'width', 'inChannels', 'outChannels', 'kernel'], returns: true },
+  /**
+   * output[batch, oh, ow, outC] = act(A · weights + bias); act is ReLU when relu = 1, else the
+   * identity. With pooled (and argmax) not 0, also the 2x2 max pool of the output, block by block
+   * (oh and ow even, 2·ow <= 128; conv2dPoolsInline says whether a shape qualifies).
+   */
+  conv2dForward: {
+    args: ['input', 'weights', 'bias', 'output', 'pack', ...CONV, 'relu', 'pooled', 'argmax'],
+    split: bySamples({ ...convSample, pooled: (p) => convSample.output(p) / 4, argmax: (p) => convSample.output(p) / 4 }, { always: true }),
+  },
+  /**
+   * dweights += Aᵀ · doutput over rows firstRow..+rowCount and columns firstCol..+colCount of the
+   * [kernel²·inC, outC] weight matrix (0, depth, 0, outC for all of it; row `depth` is the bias,
+   * stored right after the weights, whose gradient comes out of the same sweep).
+   */
+  conv2dBackwardWeights: { args: ['input', 'doutput', 'dweights', 'pack', ...CONV, 'firstRow', 'rowCount', 'firstCol', 'colCount'], split: convWeightGradient },
+  /** dinput += col2im(doutput · weightsᵀ). */
+  conv2dBackwardInput: { args: ['doutput', 'weights', 'dinput', 'pack', ...CONV], split: bySamples({ doutput: convSample.output, dinput: convSample.input }, { always: true }) },
+
+  // ---- Max pooling 2x2, stride 2, floor (assembly/pool.ts). argmax: i32 index into input, per
+  // output element. Both passes always split by whole samples, the same way for a batch size, so
+  // argmax indices (relative to each thread's slice) line up between forward and backward.
+  /** indexBase is added to every argmax (0 unless pooling a block of a larger tensor). */
+  maxPool2x2Forward: {
+    args: ['input', 'output', 'argmax', 'batch', 'height', 'width', 'channels', 'indexBase'],
+    split: bySamples({ input: poolSample, output: pooledSample, argmax: pooledSample }, { always: true }),
+  },
+  /**
+   * dinput = doutput at each window's argmax, 0 elsewhere (overwrites all of dinput). positiveOf,
+   * when not 0, is the pool's forward output: gradients of windows whose max is not > 0 become 0
+   * (the backward of a ReLU before the pool, folded in). gradientMask, when not 0, multiplies
+   * doutput first (the backward of a dropout after the pool, folded in).
+   */
+  maxPool2x2Backward: {
+    args: ['doutput', 'argmax', 'dinput', 'batch', 'height', 'width', 'channels', 'positiveOf', 'gradientMask'],
+    split: bySamples({ doutput: pooledSample, argmax: pooledSample, dinput: poolSample, positiveOf: pooledSample, gradientMask: pooledSample }, { always: true }),
+  },
+
+  // ---- Bias and activation (assembly/activation.ts). x is rows×cols, bias has cols entries.
+  /** x = max(x + bias, 0), in place. */
+  biasReluForward: { args: ['x', 'bias', 'rows', 'cols'], split: byRows({ x: (p) => p.cols * 4 }) },
+  /** x = x + bias, in place. */
+  biasForward: { args: ['x', 'bias', 'rows', 'cols'], split: byRows({ x: (p) => p.cols * 4 }) },
+  /** dy = y > 0 ? dy : 0, in place; y is the ReLU's output. */
+  reluBackward: { args: ['y', 'dy', 'count'] },
+  /** dbias += column sums of dy. */
+  biasBackward: { args: ['dy', 'dbias', 'rows', 'cols'], split: biasColumns('biasBackwardStrided', ['dy', 'dbias']) },
+  /** biasBackward over `cols` columns of rows `ld` floats apart (a block of columns per thread). */
+  biasBackwardStrided: { args: ['dy', 'dbias', 'rows', 'cols', 'ld'] },
+  /** reluBackward then biasBackward in one sweep (the same arithmetic). */
+  reluBiasBackward: { args: ['y', 'dy', 'dbias', 'rows', 'cols'], split: biasColumns('reluBiasBackwardStrided', ['y', 'dy', 'dbias']) },
+  /** reluBiasBackward over `cols` columns of rows `ld` floats apart. */
+  reluBiasBackwardStrided: { args: ['y', 'dy', 'dbias', 'rows', 'cols', 'ld'] },
+
+  // ---- Softmax + cross-entropy (assembly/loss.ts). labels: i32 per row.
+  /** probs = softmax(logits) row-wise (max-subtracted); returns the summed loss -Σ log p[label]. */
+  softmaxCrossEntropyForward: { args: ['logits', 'labels', 'probs', 'rows', 'classes'], returns: true },
+  /** dlogits = (probs - onehot(labels)) * scale (overwrites). */
+  softmaxCrossEntropyBackward: { args: ['probs', 'labels', 'dlogits', 'rows', 'classes', 'scale'] },
+  /** Number of rows whose largest logit/prob is at the label's column. */
+  countCorrect: { args: ['scores', 'labels', 'rows', 'classes'], returns: true },
+
+  // ---- Random numbers and dropout (assembly/random.ts, assembly/dropout.ts). The stream is
+  // counter-based (Threefry-2x32-20): a 16-byte state of key and block number, one block per call.
+  /** Seeds the 16-byte stream state at `state` from a 32-bit seed (block 0). */
+  rngSeed: { args: ['state', 'seed'] },
+  /** Moves the stream to its next block. */
+  rngAdvance: { args: ['state'] },
+  /** Word (0 or 1) of Threefry-2x32-20 of counter (c0, c1) under key (k0, k1); for tests. */
+  threefry2x32: { args: ['c0', 'c1', 'k0', 'k1', 'word'], returns: true },
+  /** Inverted dropout: mask[i] = 0 with probability rate, else 1/(1-rate); x *= mask; advances the stream. */
+  dropoutForward: { args: ['x', 'mask', 'count', 'rate', 'state'], split: dropoutSlices },
+  /** dropoutForward's elements first .. first+count-1 (first a multiple of 8), without advancing. */
+  dropoutForwardSlice: { args: ['x', 'mask', 'count', 'rate', 'state', 'first'] },
+  /** dy *= mask. */
+  dropoutBackward: { args: ['dy', 'mask', 'count'], split: elementwise(['dy', 'mask']) },
+
+  // ---- Optimizers (assembly/adam.ts, assembly/sgd.ts), each over a whole parameter block.
+  /**
+   * Keras-form Adam: m += (g-m)(1-β1); v += (g²-v)(1-β2); p -= decay·p; p -= alpha·m/(√v+ε), with
+   * alpha = lr·√(1-β2^t)/(1-β1^t) computed by the caller; decay = lr·λ for AdamW, 0 for Adam.
+   */
+  adamUpdate: { args: ['params', 'grads', 'm', 'v', 'count', 'alpha', 'beta1', 'beta2', 'epsilon', 'decay'], split: elementwise(['params', 'grads', 'm', 'v']) },
+  /** v = μ·v + g; p -= lr·v (nesterov 1: p -= lr·(g + μ·v)); velocity unused (may be 0) when μ = 0. */
+  sgdUpdate: { args: ['params', 'grads', 'velocity', 'count', 'learningRate', 'momentum', 'nesterov'], split: elementwise(['params', 'grads', 'velocity']) },
+
+  // ---- Batches (assembly/batch.ts).
+  /** out[i, :] = images[indices[i], :] * scale, as f32; images are u8, pixels per image each. */
+  gatherImages: { args: ['images', 'indices', 'out', 'count', 'pixels', 'scale'] },
+  /** out[i] = labels[indices[i]] as i32; labels are u8. */
+  gatherLabels: { args: ['labels', 'indices', 'out', 'count'] },
+
+  // ---- Memory (assembly/memory.ts).
+  /** Sets count f32 at ptr to zero. */
+  zeroF32: { args: ['ptr', 'count'], split: elementwise(['ptr'], 4) },
+} as const satisfies Record<string, KernelEntry>;
+
+export type KernelName = keyof typeof KERNELS;
+
+type Numbers<A extends readonly string[]> = { -readonly [I in keyof A]: number };
+type Signature<E> = E extends { args: infer A extends readonly string[] } ? (...args: Numbers<A>) => E extends { returns: true } ? number : void : never;
+
+/** The kernels as the TypeScript side calls them (wasm exports, or their split versions). */
+export type Kernels = { [K in KernelName]: Signature<(typeof KERNELS)[K]> };
+
+export type { Args };
+
+export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
+
+/** Calls cross threads as (id, args); both sides number the kernels by their place in the table. */
+export const KERNEL_ID = Object.fromEntries(KERNEL_NAMES.map((name, i) => [name, i])) as Record<KernelName, number>;
+
+export function kernelEntry(name: KernelName): KernelEntry {
+  return KERNELS[name];
 }

@@ -2,22 +2,8 @@
 // workers 1..n-1 sleep on a shared control block and run the calls queued for them each time the
 // generation counter moves. One job = one fork/join: queue calls per thread, run, wait for all.
 // Workers are created by a host-specific spawner (worker_threads in Node, Web Workers in pages).
-import {
-  CALL_STRIDE,
-  CONTROL_INTS,
-  FAILED,
-  FINISHED,
-  GENERATION,
-  MAX_ARGS,
-  MAX_CALLS,
-  PARALLEL_KERNELS,
-  THREAD_STRIDE,
-  controlBytes,
-  runQueuedCalls,
-  waitWhileEqual,
-  type ParallelKernel,
-  KERNEL_ID,
-} from './kernel-table.js';
+import { CALL_STRIDE, CONTROL_INTS, FAILED, FINISHED, GENERATION, MAX_ARGS, MAX_CALLS, THREAD_STRIDE, controlBytes, runQueuedCalls, waitWhileEqual } from './thread-control.js';
+import { KERNEL_ID, KERNEL_NAMES, type KernelName } from './kernel-table.js';
 import type { WorkerInit } from './worker-loop.js';
 
 export interface SpawnedWorker {
@@ -41,7 +27,7 @@ export class ThreadPool {
   ) {
     this.control = new Int32Array(buffer, 0, CONTROL_INTS);
     this.calls = new Float64Array(buffer, CONTROL_INTS * 4);
-    this.ownKernels = PARALLEL_KERNELS.map((name) => kernels[name] as (...args: number[]) => unknown);
+    this.ownKernels = KERNEL_NAMES.map((name) => kernels[name] as (...args: number[]) => unknown);
   }
 
   static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: Record<string, unknown>, spawn: WorkerSpawner): Promise<ThreadPool> {
@@ -57,7 +43,7 @@ export class ThreadPool {
     for (let t = 0; t < this.threads; t++) this.calls[t * THREAD_STRIDE] = 0;
   }
 
-  queue(thread: number, kernel: ParallelKernel, args: number[]): void {
+  queue(thread: number, kernel: KernelName, args: number[]): void {
     const base = thread * THREAD_STRIDE;
     const count = this.calls[base];
     if (count >= MAX_CALLS || args.length > MAX_ARGS) throw new Error(`thread ${thread}: too many queued calls or arguments`);

@@ -1,6 +1,7 @@
 // The body of every worker thread, Node or browser: instantiate the kernels on the shared
 // memory, then run queued calls each time the generation moves, until it becomes -1.
-import { FAILED, FINISHED, GENERATION, PARALLEL_KERNELS, runQueuedCalls, waitWhileEqual } from './kernel-table.js';
+import { FAILED, FINISHED, GENERATION, runQueuedCalls, waitWhileEqual } from './thread-control.js';
+import { KERNEL_NAMES } from './kernel-table.js';
 
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -15,7 +16,7 @@ export interface WorkerInit {
 export function runWorkerLoop(init: WorkerInit, ready: () => void): void {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
   const exports = instance.exports as Record<string, (...args: number[]) => unknown>;
-  const kernels = PARALLEL_KERNELS.map((name) => exports[name]);
+  const kernels = KERNEL_NAMES.map((name) => exports[name]);
   const control = new Int32Array(init.control, 0, 4);
   const calls = new Float64Array(init.control, 16);
   let generation = Atomics.load(control, GENERATION);

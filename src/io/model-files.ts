@@ -10,6 +10,8 @@ import type { ModelSpec } from '../nn/spec.js';
 import type { Sequential } from '../nn/sequential.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { fromKerasTopology, layerNames, toKerasTopology, weightShapes, type WeightShape } from './keras-topology.js';
+import { readWeights } from '../nn/weights.js';
+import { planModel } from '../nn/model-spec.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_FILE = 'group1-shard1of1.bin';
@@ -36,39 +38,15 @@ export interface LoadedModel {
   metadata: ModelMetadata;
 }
 
-/** Copies the model's kernels and biases out of its parameter block, in Keras's order. */
-export function readWeights(model: Sequential): { shape: WeightShape; values: Float32Array }[] {
+/** The model's weight tensors in Keras's order, each with its Keras name and shape. */
+export function namedWeights(model: Sequential): { shape: WeightShape; values: Float32Array }[] {
   const shapes = weightShapes(model.spec, layerNames(model.spec));
-  const params = model.engine.f32(model.params, model.paramFloats);
-  const out: { shape: WeightShape; values: Float32Array }[] = [];
-  const cursor = new Map<number, number>();
-  for (const shape of shapes) {
-    const at = cursor.get(shape.layer) ?? model.paramOffsets[shape.layer];
-    const size = shape.shape.reduce((a, b) => a * b, 1);
-    out.push({ shape, values: params.slice(at, at + size) });
-    cursor.set(shape.layer, at + size);
-  }
-  return out;
-}
-
-/** Writes loaded weights into the model's parameter block (each layer: kernel, then bias). */
-export function writeWeights(model: Sequential, weights: LoadedModel['weights']): void {
-  const params = model.engine.f32(model.params, model.paramFloats);
-  const cursor = new Map<number, number>();
-  for (const { shape, values } of weights) {
-    const at = cursor.get(shape.layer) ?? model.paramOffsets[shape.layer];
-    params.set(values, at);
-    cursor.set(shape.layer, at + values.length);
-  }
-  model.layers.forEach((layer, i) => {
-    const written = (cursor.get(i) ?? model.paramOffsets[i]) - model.paramOffsets[i];
-    if (written !== layer.paramCount) throw new Error(`layer ${i} got ${written} weights, expected ${layer.paramCount}`);
-  });
+  return readWeights(model).map((values, i) => ({ shape: shapes[i], values }));
 }
 
 /** Saves a trained model as DIR/model.json + DIR/group1-shard1of1.bin; returns the paths written. */
 export function saveModel(dir: string, model: Sequential, metadata: ModelMetadata = {}): string[] {
-  const weights = readWeights(model);
+  const weights = namedWeights(model);
   const bytes = new Uint8Array(weights.reduce((sum, w) => sum + w.values.byteLength, 0));
   let offset = 0;
   for (const w of weights) {
@@ -230,6 +208,5 @@ export function loadModel(path: string): LoadedModel {
     return { shape, values };
   });
 
-  const last = spec.layers[spec.layers.length - 1] as { units: number };
-  return { dir, spec, weights, metadata: parseMetadata(json.userDefinedMetadata, jsonPath, last.units) };
+  return { dir, spec, weights, metadata: parseMetadata(json.userDefinedMetadata, jsonPath, planModel(spec).classes) };
 }

@@ -1,14 +1,19 @@
-// The four architectures of the study (the notebook's Keras models), exactly.
-import type { ModelSpec } from './spec.js';
+// The four architectures of the study (the notebook's Keras models), exactly, with the optimizer
+// the notebook trains them with: Adam at Keras's defaults, at the model's learning rate.
+import type { TrainingSpec } from './spec.js';
+import { CONSTANT } from '../optim/schedule.js';
 import { SimdnetError } from '../engine/errors.js';
 
 const input: [number, number, number] = [28, 28, 1];
+const adam = (learningRate: number) => ({ type: 'adam' as const, learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+const training = { schedule: CONSTANT, loss: { type: 'categoricalCrossentropy' as const } };
 
-export const MODELS: Record<string, ModelSpec> = {
+export const MODELS: Record<string, TrainingSpec> = {
   cnn: {
     name: 'cnn',
     inputShape: input,
-    learningRate: 0.001,
+    optimizer: adam(0.001),
+    ...training,
     layers: [
       { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' },
       { type: 'maxPooling2d', poolSize: 2 },
@@ -22,7 +27,8 @@ export const MODELS: Record<string, ModelSpec> = {
   'cnn-tuned': {
     name: 'cnn-tuned',
     inputShape: input,
-    learningRate: 0.0001,
+    optimizer: adam(0.0001),
+    ...training,
     layers: [
       { type: 'conv2d', filters: 64, kernelSize: 5, activation: 'relu' },
       { type: 'maxPooling2d', poolSize: 2 },
@@ -39,7 +45,8 @@ export const MODELS: Record<string, ModelSpec> = {
   mlp: {
     name: 'mlp',
     inputShape: input,
-    learningRate: 0.001,
+    optimizer: adam(0.001),
+    ...training,
     layers: [
       { type: 'flatten' },
       { type: 'dense', units: 128, activation: 'relu' },
@@ -51,7 +58,8 @@ export const MODELS: Record<string, ModelSpec> = {
   'mlp-tuned': {
     name: 'mlp-tuned',
     inputShape: input,
-    learningRate: 0.0001,
+    optimizer: adam(0.0001),
+    ...training,
     layers: [
       { type: 'flatten' },
       { type: 'dense', units: 256, activation: 'relu' },
@@ -64,7 +72,7 @@ export const MODELS: Record<string, ModelSpec> = {
 
 export const MODEL_NAMES = Object.keys(MODELS);
 
-export function modelSpec(name: string): ModelSpec {
+export function modelSpec(name: string): TrainingSpec {
   const spec = MODELS[name];
   if (!spec) throw new SimdnetError(`unknown model '${name}': expected one of ${MODEL_NAMES.join(', ')}`);
   return spec;

@@ -1,36 +1,20 @@
-// A fixed stack of layers over one memory plan. Parameters, their gradients and Adam's two
-// moments each sit in one contiguous block (so zeroing and the update are one call each);
-// every activation and activation gradient is reserved once, for the largest batch.
+// A fixed stack of layers over one memory plan. Parameters and their gradients each sit in one
+// contiguous block (so zeroing and the optimizer's update are one call each), non-trainable state
+// (moving statistics) in a third; every activation and activation gradient is reserved once, for
+// the largest batch. The layers come from the registry; what they fold into each other is their
+// own business (Layer.fold), so nothing here knows one layer type from another.
 import type { Engine } from '../engine/engine.js';
-import type { Kernels, Ptr } from '../engine/kernels.js';
+import type { Kernels, Ptr } from '../engine/kernel-table.js';
 import { splitKernels } from '../engine/parallel-kernels.js';
-import type { Layer, Scratch, Wiring } from './layers/layer.js';
-import { Conv2D } from './layers/conv2d.js';
-import { Dense } from './layers/dense.js';
-import { Dropout } from './layers/dropout.js';
-import { Flatten } from './layers/flatten.js';
-import { MaxPool2D } from './layers/maxpool2d.js';
-import { shapeSize, type LayerSpec, type ModelSpec, type Shape } from './spec.js';
+import type { Layer, Scratch } from './layers/layer.js';
+import { glorotUniform } from './layers/layer.js';
+import { planModel, type ModelPlan } from './model-spec.js';
+import { shapeSize, type ModelSpec } from './spec.js';
 import { Random, deriveSeed } from '../util/random.js';
-import { SimdnetError } from '../engine/errors.js';
 
-/** Each layer's parameters start on a 64-byte boundary, so every kernel sees aligned weights. */
-const PARAM_ALIGN_FLOATS = 16;
-
-function createLayer(spec: LayerSpec, input: Shape, k: Kernels): Layer {
-  switch (spec.type) {
-    case 'conv2d':
-      return new Conv2D(spec, input, k);
-    case 'maxPooling2d':
-      return new MaxPool2D(spec, input, k);
-    case 'dense':
-      return new Dense(spec, input, k);
-    case 'dropout':
-      return new Dropout(spec, input, k);
-    case 'flatten':
-      return new Flatten(spec, input);
-  }
-}
+/** Each layer's weights start on a 64-byte boundary, so every kernel sees aligned weights. */
+const ALIGN_FLOATS = 16;
+const align = (floats: number): number => Math.ceil(floats / ALIGN_FLOATS) * ALIGN_FLOATS;
 
 export interface SequentialOptions {
   /** Largest batch the memory plan holds. */
@@ -38,19 +22,31 @@ export interface SequentialOptions {
   seed: number;
 }
 
+/** Where one weight tensor lives: its block (parameters or state) and its float offset there. */
+export interface WeightSlot {
+  layer: number;
+  /** Index into the layer's WeightSpec list (Keras order). */
+  index: number;
+  trainable: boolean;
+  offset: number;
+  size: number;
+}
+
 export class Sequential {
-  readonly layers: Layer[] = [];
+  readonly plan: ModelPlan;
+  readonly layers: Layer[];
   readonly inputSize: number;
   readonly classes: number;
   readonly maxBatch: number;
-  /** Floats in each of the parameter, gradient and moment blocks (padding included). */
+  /** Floats in each of the parameter and gradient blocks (padding included). */
   readonly paramFloats: number;
   readonly params: Ptr;
   readonly grads: Ptr;
-  readonly adamM: Ptr;
-  readonly adamV: Ptr;
-  /** Float offset of each layer's parameters within the block. */
-  readonly paramOffsets: number[] = [];
+  /** Floats of non-trainable state (batch-norm moving statistics), and where it sits. */
+  readonly stateFloats: number;
+  readonly state: Ptr;
+  /** Every weight tensor, layer by layer in Keras order. A layer's trainable tensors are contiguous. */
+  readonly slots: WeightSlot[] = [];
   /** The batch, as f32 [batch, ...inputShape]. */
   readonly input: Ptr;
   /** Sample indices of the batch (i32), and their labels (i32). */
@@ -69,63 +65,37 @@ export class Sequential {
     readonly spec: ModelSpec,
     options: SequentialOptions,
   ) {
-    const split = engine.pool ? splitKernels(engine.kernels, engine.pool) : null;
-    const k = split ? split.kernels : engine.kernels;
-    this.kernels = k;
+    this.plan = planModel(spec);
     this.maxBatch = options.maxBatch;
-    let shape: Shape = spec.inputShape;
-    for (const layerSpec of spec.layers) {
-      const layer = createLayer(layerSpec, shape, k);
-      this.layers.push(layer);
-      shape = layer.outputShape;
-    }
-    const foldedDropouts: [MaxPool2D, Dropout][] = [];
-    // A ReLU convolution followed by a max pool: the pool's backward applies the ReLU's (it knows
-    // each window's max, which is the ReLU output at the argmax), saving a pass over the conv's
-    // full-size output gradient. Same values bit for bit.
-    for (let i = 1; i < this.layers.length; i++) {
-      const [before, pool] = [this.layers[i - 1], this.layers[i]];
-      if (pool instanceof MaxPool2D && before instanceof Conv2D && before.spec.activation === 'relu') {
-        pool.foldsReluBackward = true;
-        before.reluBackwardFolded = true;
-      }
-    }
-    this.layers.forEach((layer, i) => {
-      const next = this.layers[i + 1];
-      // A dropout (in place) right after a max pool: the pool's backward multiplies by the mask.
-      if (layer instanceof MaxPool2D && next instanceof Dropout && next.spec.rate > 0) {
-        next.backwardFolded = true;
-        foldedDropouts.push([layer, next]);
-      }
-    });
-    const last = spec.layers[spec.layers.length - 1];
-    if (!last || last.type !== 'dense' || last.activation !== 'softmax') {
-      throw new SimdnetError(`model '${spec.name}' must end with a dense softmax layer`);
-    }
+    this.layers = this.plan.layers.map((p) => p.definition.create(p.spec, p.inputShape, p.outputShape));
     this.inputSize = shapeSize(spec.inputShape);
-    this.classes = last.units;
+    this.classes = this.plan.classes;
 
-    let offset = 0;
-    for (const layer of this.layers) {
-      this.paramOffsets.push(offset);
-      offset += Math.ceil(layer.paramCount / PARAM_ALIGN_FLOATS) * PARAM_ALIGN_FLOATS;
-    }
-    this.paramFloats = offset;
-    const blockBytes = Math.max(offset, 1) * 4;
-    this.params = engine.reserve(blockBytes, 'parameters');
-    this.grads = engine.reserve(blockBytes, 'gradients');
-    this.adamM = engine.reserve(blockBytes, 'Adam first moments');
-    this.adamV = engine.reserve(blockBytes, 'Adam second moments');
-    this.layers.forEach((layer, i) => layer.bindParams(this.params + this.paramOffsets[i] * 4, this.grads + this.paramOffsets[i] * 4));
+    let params = 0;
+    let state = 0;
+    this.plan.layers.forEach((p, layer) => {
+      params = align(params);
+      state = align(state);
+      p.weights.forEach((weight, index) => {
+        const size = shapeSize(weight.shape);
+        const offset = weight.trainable ? params : state;
+        this.slots.push({ layer, index, trainable: weight.trainable, offset, size });
+        if (weight.trainable) params += size;
+        else state += size;
+      });
+    });
+    this.paramFloats = align(params);
+    this.stateFloats = align(state);
+    this.params = engine.reserve(Math.max(this.paramFloats, 1) * 4, 'parameters');
+    this.grads = engine.reserve(Math.max(this.paramFloats, 1) * 4, 'gradients');
+    this.state = engine.reserve(Math.max(this.stateFloats, 1) * 4, 'layer state');
 
     const batch = this.maxBatch;
-    const packFloats = Math.max(0, ...this.layers.map((layer) => layer.scratchFloats(k, batch)));
-    this.scratch = {
-      pack: engine.reserve(packFloats * 4, 'GEMM packing scratch'),
-      rngState: engine.reserve(16, 'dropout random state'),
-    };
-    split?.parallel.setPacks(Array.from({ length: engine.threads - 1 }, () => engine.reserve(packFloats * 4, 'GEMM packing scratch')));
-    k.rngSeed(this.scratch.rngState, deriveSeed(options.seed, 2));
+    const packFloats = Math.max(0, ...this.layers.map((layer) => layer.scratchFloats(engine.kernels, batch)));
+    const packs = Array.from({ length: engine.threads }, () => engine.reserve(packFloats * 4, 'GEMM packing scratch'));
+    this.scratch = { pack: packs[0], rngState: engine.reserve(16, 'dropout random state') };
+    this.kernels = engine.pool ? splitKernels(engine.kernels, engine.pool, packs.slice(1)) : engine.kernels;
+    this.kernels.rngSeed(this.scratch.rngState, deriveSeed(options.seed, 2));
 
     this.input = engine.reserve(batch * this.inputSize * 4, 'input batch');
     this.indices = engine.reserve(batch * 4, 'batch indices');
@@ -133,50 +103,60 @@ export class Sequential {
     this.probs = engine.reserve(batch * this.classes * 4, 'probabilities');
 
     // Forward buffers: in-place layers write over their input.
-    const wirings: Wiring[] = [];
+    const outputs: Ptr[] = [];
     let current = this.input;
     for (const layer of this.layers) {
-      const output = layer.inPlace ? current : engine.reserve(batch * shapeSize(layer.outputShape) * 4, `${layer.spec.type} output`);
-      wirings.push({ input: current, output, dInput: 0, dOutput: 0 });
-      current = output;
+      current = layer.inPlace ? current : engine.reserve(batch * shapeSize(layer.outputShape) * 4, `${layer.spec.type} output`);
+      outputs.push(current);
     }
     this.logits = current;
     // Backward buffers: only layers with parameters somewhere upstream need an input gradient.
-    const firstWithParams = this.layers.findIndex((layer) => layer.paramCount > 0);
+    const firstWithParams = this.plan.layers.findIndex((p) => p.weights.some((w) => w.trainable));
     this.dLogits = engine.reserve(batch * this.classes * 4, 'logit gradients');
+    const dOutputs: Ptr[] = [];
+    const dInputs: Ptr[] = [];
     let dOutput = this.dLogits;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i];
-      wirings[i].dOutput = dOutput;
-      if (i > firstWithParams) {
-        wirings[i].dInput = layer.inPlace ? dOutput : engine.reserve(batch * shapeSize(layer.inputShape) * 4, `${layer.spec.type} input gradient`);
-      }
-      dOutput = wirings[i].dInput;
+      dOutputs[i] = dOutput;
+      dInputs[i] = i > firstWithParams ? (layer.inPlace ? dOutput : engine.reserve(batch * shapeSize(layer.inputShape) * 4, `${layer.spec.type} input gradient`)) : 0;
+      dOutput = dInputs[i];
     }
-    this.layers.forEach((layer, i) => layer.allocate(engine, batch, wirings[i], this.scratch));
-    for (const [pool, dropout] of foldedDropouts) pool.dropoutMaskAfter = dropout.maskPtr;
-    // A convolution followed by a max pool, when the shape allows: the conv pools each block of
-    // its output as soon as it is final, instead of the pool reading the whole output back.
     this.layers.forEach((layer, i) => {
-      const pool = this.layers[i + 1];
-      if (layer instanceof Conv2D && pool instanceof MaxPool2D && k.conv2dPoolsInline(layer.inputShape[0], layer.inputShape[1], layer.spec.kernelSize)) {
-        layer.poolInline = pool.forwardBuffers;
-        pool.forwardInline = true;
-      }
+      const slots = this.slots.filter((s) => s.layer === i);
+      layer.bind({
+        engine,
+        kernels: this.kernels,
+        maxBatch: batch,
+        input: i === 0 ? this.input : outputs[i - 1],
+        output: outputs[i],
+        dInput: dInputs[i],
+        dOutput: dOutputs[i],
+        weights: slots.map((s) => (s.trainable ? this.params : this.state) + s.offset * 4),
+        gradients: slots.map((s) => (s.trainable ? this.grads + s.offset * 4 : 0)),
+        scratch: this.scratch,
+      });
     });
+    this.layers.forEach((layer, i) => layer.fold?.(this.layers[i - 1], this.layers[i + 1]));
     this.initParams(options.seed);
   }
 
-  /** Glorot-uniform weights and zero biases, from the seed alone. */
+  /** Keras's initial weights (Glorot-uniform kernels, zero biases, ...) from the seed alone. */
   initParams(seed: number): void {
     const random = new Random(deriveSeed(seed, 0));
-    const params = this.engine.f32(this.params, this.paramFloats);
-    params.fill(0);
-    this.layers.forEach((layer, i) => layer.initParams(params.subarray(this.paramOffsets[i], this.paramOffsets[i] + layer.paramCount), random));
+    this.engine.f32(this.params, this.paramFloats).fill(0);
+    this.engine.f32(this.state, this.stateFloats).fill(0);
+    for (const slot of this.slots) {
+      const weight = this.plan.layers[slot.layer].weights[slot.index];
+      const values = this.engine.f32((slot.trainable ? this.params : this.state) + slot.offset * 4, slot.size);
+      if (weight.init === 'glorotUniform') glorotUniform(values, weight.shape, random);
+      else values.fill(weight.init === 'ones' ? 1 : 0);
+    }
   }
 
+  /** Trainable values (padding excluded). */
   get paramCount(): number {
-    return this.layers.reduce((sum, layer) => sum + layer.paramCount, 0);
+    return this.slots.reduce((sum, s) => sum + (s.trainable ? s.size : 0), 0);
   }
 
   /** Gathers samples `order[start .. start+count)` of a u8 dataset into the input and label buffers. */
@@ -210,18 +190,12 @@ export class Sequential {
 
 /**
  * An upper bound on the bytes a model's memory plan takes per sample of the batch: the input,
- * every activation and its gradient, and what pooling and dropout save for backward (the packing
- * scratch does not grow with the batch). Computed from the spec alone, before anything is reserved.
+ * every activation and its gradient, and what a layer saves for backward of the same size
+ * (argmax, mask); the packing scratch and the weights do not grow with the batch. From the spec
+ * alone, before anything is reserved.
  */
-export function bytesPerSample(spec: ModelSpec, kernels: Kernels): number {
-  let shape: Shape = spec.inputShape;
-  let floats = shapeSize(shape);
-  for (const layerSpec of spec.layers) {
-    // Layer constructors only compute shapes (and validate them); nothing is reserved here.
-    const layer = createLayer(layerSpec, shape, kernels);
-    // Output, its gradient, a saved mask or argmax of the same size, and the input gradient.
-    floats += 3 * shapeSize(layer.outputShape) + shapeSize(shape);
-    shape = layer.outputShape;
-  }
+export function bytesPerSample(spec: ModelSpec): number {
+  let floats = shapeSize(spec.inputShape);
+  for (const layer of planModel(spec).layers) floats += 3 * shapeSize(layer.outputShape) + shapeSize(layer.inputShape);
   return floats * 4;
 }

@@ -1,22 +1,31 @@
-// Architectures are data: a list of layer specs with Keras's names. The four models of the study
-// differ only in these numbers.
+// Architectures are data: a list of layer specs with Keras's names (each layer type declares its
+// own spec in its module under layers/). A training spec adds the optimizer, the learning-rate
+// schedule and the loss, so a whole run is data too: the four models of the study differ only in
+// these numbers, and a custom model written as JSON trains, checkpoints and resumes like them.
+import type { LayerSpec } from './layers/index.js';
+import type { OptimizerSpec } from '../optim/optimizer.js';
+import type { ScheduleSpec } from '../optim/schedule.js';
+
+export type { LayerSpec };
 
 export type Activation = 'relu' | 'linear' | 'softmax';
-
-export type LayerSpec =
-  | { type: 'conv2d'; filters: number; kernelSize: number; activation: Activation }
-  | { type: 'maxPooling2d'; poolSize: 2 }
-  | { type: 'flatten' }
-  | { type: 'dense'; units: number; activation: Activation }
-  | { type: 'dropout'; rate: number };
 
 export interface ModelSpec {
   name: string;
   /** Per-sample input shape [height, width, channels]. */
   inputShape: [number, number, number];
   layers: LayerSpec[];
-  /** The learning rate the study trains this model with (Adam). */
-  learningRate: number;
+}
+
+/** The loss: softmax cross-entropy over the last layer's output (Keras's categorical_crossentropy on a softmax). */
+export interface LossSpec {
+  type: 'categoricalCrossentropy';
+}
+
+export interface TrainingSpec extends ModelSpec {
+  optimizer: OptimizerSpec;
+  schedule: ScheduleSpec;
+  loss: LossSpec;
 }
 
 /** Per-sample shape, batch dimension excluded. */

@@ -5,11 +5,12 @@
 // Layout (little-endian, as wasm memory is):
 //   0   "SIMDCKPT"                      magic, 8 bytes
 //   8   u32 header bytes H
-//   12  H bytes of JSON: CheckpointMeta (options, position, Adam step, shuffler state, history,
-//       the SHA-256 of the payload)
+//   12  H bytes of JSON: CheckpointMeta (the run's options with its whole training spec, the
+//       position, the optimizer's step, shuffler state, history, the SHA-256 of the payload)
 //   ... zero padding to a multiple of 16
-//   payload: params f32[paramFloats], adamM f32[paramFloats], adamV f32[paramFloats],
-//            dropout stream state u8[16], training order i32[trainCount]
+//   payload: params f32[paramFloats], the optimizer's state blocks f32[paramFloats] each (Adam's
+//            two moments, SGD's velocity, ...), layer state f32[stateFloats] (moving
+//            statistics), dropout stream state u8[16], training order i32[trainCount]
 // The loader trusts nothing: every size is checked against the bytes present before any view
 // is made, and the payload's hash must match, so a damaged file is refused with one line.
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,21 +19,28 @@ import { SimdnetError } from '../engine/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { sha256Hex } from '../data/idx.js';
 import type { EpochRecord } from './types.js';
+import type { TrainingSpec } from '../nn/spec.js';
+import { canonicalJson, parseTrainingSpec } from '../nn/model-spec.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = 'SIMDCKPT';
-/** 2: the dropout stream state is Threefry's key and block (version 1 held xoshiro128** state). */
-const VERSION = 2;
+/**
+ * 3: the whole training spec and any optimizer's state blocks (2 held a model name and Adam's
+ * moments; 1 held xoshiro128** dropout state).
+ */
+const VERSION = 3;
+/** At most this many optimizer state blocks (Adam has 2). */
+const MAX_OPTIMIZER_BLOCKS = 4;
 /** Far above any real header (history of thousands of epochs); bounds what a hostile file can ask for. */
 const MAX_HEADER_BYTES = 16 * 2 ** 20;
 const RNG_STATE_BYTES = 16;
 
 /** What must be the same for a resumed run to reproduce an uninterrupted one. */
 export interface RunOptions {
-  model: string;
+  /** The model, optimizer (with the learning rate the run uses), schedule and loss. */
+  spec: TrainingSpec;
   dataset: string;
   seed: number;
-  learningRate: number;
   batchSize: number;
   /** null: the whole training set. */
   limit: number | null;
@@ -54,10 +62,13 @@ export interface CheckpointMeta {
   lossSum: number;
   correct: number;
   epochSeconds: number;
-  adamStep: number;
+  /** Steps the optimizer has taken, and how many state blocks it keeps. */
+  optimizerStep: number;
+  optimizerBlocks: number;
   shufflerState: number;
   history: EpochRecord[];
   paramFloats: number;
+  stateFloats: number;
   trainCount: number;
   payloadSha256: string;
 }
@@ -65,25 +76,27 @@ export interface CheckpointMeta {
 export interface Checkpoint {
   meta: CheckpointMeta;
   params: Float32Array;
-  adamM: Float32Array;
-  adamV: Float32Array;
+  optimizerState: Float32Array[];
+  layerState: Float32Array;
   rngState: Uint8Array;
   order: Int32Array;
 }
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
-function payloadBytes(paramFloats: number, trainCount: number): number {
-  return 3 * paramFloats * 4 + RNG_STATE_BYTES + trainCount * 4;
+function payloadBytes(m: Pick<CheckpointMeta, 'paramFloats' | 'optimizerBlocks' | 'stateFloats' | 'trainCount'>): number {
+  return (1 + m.optimizerBlocks) * m.paramFloats * 4 + m.stateFloats * 4 + RNG_STATE_BYTES + m.trainCount * 4;
 }
 
 export function encodeCheckpoint(c: Omit<Checkpoint, 'meta'> & { meta: Omit<CheckpointMeta, 'payloadSha256' | 'version'> }): Uint8Array {
-  const { paramFloats, trainCount } = c.meta;
-  if (c.params.length !== paramFloats || c.adamM.length !== paramFloats || c.adamV.length !== paramFloats) throw new Error('checkpoint: parameter blocks disagree with paramFloats');
-  if (c.rngState.length !== RNG_STATE_BYTES || c.order.length !== trainCount) throw new Error('checkpoint: rng state or order has the wrong size');
-  const payload = new Uint8Array(payloadBytes(paramFloats, trainCount));
+  const { paramFloats, trainCount, optimizerBlocks, stateFloats } = c.meta;
+  if (c.params.length !== paramFloats || c.optimizerState.length !== optimizerBlocks || c.optimizerState.some((b) => b.length !== paramFloats)) {
+    throw new Error('checkpoint: parameter or optimizer blocks disagree with paramFloats');
+  }
+  if (c.layerState.length !== stateFloats || c.rngState.length !== RNG_STATE_BYTES || c.order.length !== trainCount) throw new Error('checkpoint: layer state, rng state or order has the wrong size');
+  const payload = new Uint8Array(payloadBytes(c.meta));
   let at = 0;
-  for (const block of [c.params, c.adamM, c.adamV, c.rngState, c.order]) {
+  for (const block of [c.params, ...c.optimizerState, c.layerState, c.rngState, c.order]) {
     payload.set(new Uint8Array(block.buffer, block.byteOffset, block.byteLength), at);
     at += block.byteLength;
   }
@@ -106,13 +119,19 @@ function badMeta(m: Record<string, unknown>): string | undefined {
   if (m.version !== VERSION) return `version ${String(m.version)}, this simdnet reads version ${VERSION}`;
   const o = m.options as Record<string, unknown> | null;
   if (typeof o !== 'object' || o === null) return 'no run options';
-  if (typeof o.model !== 'string' || typeof o.dataset !== 'string') return 'no model or dataset name';
-  if (!isInt(o.seed) || !isNum(o.learningRate) || !isInt(o.batchSize, 1) || !(o.limit === null || isInt(o.limit, 1)) || !isNum(o.validationSplit) || typeof o.fma !== 'boolean') {
+  if (typeof o.dataset !== 'string') return 'no dataset name';
+  try {
+    o.spec = parseTrainingSpec(o.spec, 'training spec');
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (!isInt(o.seed) || !isInt(o.batchSize, 1) || !(o.limit === null || isInt(o.limit, 1)) || !isNum(o.validationSplit) || typeof o.fma !== 'boolean') {
     return 'malformed run options';
   }
-  for (const key of ['epochs', 'epoch', 'batch', 'correct', 'adamStep', 'shufflerState', 'paramFloats', 'trainCount'] as const) {
+  for (const key of ['epochs', 'epoch', 'batch', 'correct', 'optimizerStep', 'optimizerBlocks', 'shufflerState', 'paramFloats', 'stateFloats', 'trainCount'] as const) {
     if (!isInt(m[key])) return `malformed field '${key}'`;
   }
+  if ((m.optimizerBlocks as number) > MAX_OPTIMIZER_BLOCKS) return `${m.optimizerBlocks} optimizer state blocks`;
   if (!isNum(m.lossSum) || !isNum(m.epochSeconds)) return 'malformed running sums';
   if (!Array.isArray(m.history) || m.history.length !== m.epoch) return 'history does not match the epoch count';
   const numOrNull = (x: unknown): boolean => x === null || typeof x === 'number';
@@ -143,20 +162,23 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   if (why) throw fail(why);
   const start = align16(12 + headerBytes);
   // Exact in doubles: both counts are safe integers and the product stays far below 2^53 unless hostile.
-  const expected = payloadBytes(meta.paramFloats, meta.trainCount);
+  const expected = payloadBytes(meta);
   if (start + expected !== bytes.length) throw fail(`payload of ${bytes.length - start} bytes, expected ${expected}`);
   const payload = bytes.subarray(start);
   if (sha256Hex(payload) !== meta.payloadSha256) throw fail('payload checksum mismatch');
   // Copy into fresh, aligned buffers: the file's bytes need not sit on a 4-byte boundary.
   const own = new Uint8Array(payload).buffer;
   const f = meta.paramFloats;
+  const blocks = Array.from({ length: meta.optimizerBlocks }, (_, i) => new Float32Array(own, (i + 1) * f * 4, f));
+  const stateAt = (1 + meta.optimizerBlocks) * f * 4;
+  const rngAt = stateAt + meta.stateFloats * 4;
   return {
     meta,
     params: new Float32Array(own, 0, f),
-    adamM: new Float32Array(own, f * 4, f),
-    adamV: new Float32Array(own, f * 8, f),
-    rngState: new Uint8Array(own, f * 12, RNG_STATE_BYTES),
-    order: new Int32Array(own, f * 12 + RNG_STATE_BYTES, meta.trainCount),
+    optimizerState: blocks,
+    layerState: new Float32Array(own, stateAt, meta.stateFloats),
+    rngState: new Uint8Array(own, rngAt, RNG_STATE_BYTES),
+    order: new Int32Array(own, rngAt + RNG_STATE_BYTES, meta.trainCount),
   };
 }
 
@@ -214,11 +236,9 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
   return decodeCheckpoint(bytes, path);
 }
 
-const FLAG_OF: Record<keyof RunOptions, string> = {
-  model: '--model',
+const FLAG_OF: Record<Exclude<keyof RunOptions, 'spec'>, string> = {
   dataset: '--dataset',
   seed: '--seed',
-  learningRate: '--lr',
   batchSize: '--batch-size',
   limit: '--limit',
   validationSplit: '--validation-split',
@@ -227,12 +247,18 @@ const FLAG_OF: Record<keyof RunOptions, string> = {
 
 /** Refuses a resume whose options differ from the checkpoint's: it could not reproduce the run. */
 export function checkResumeOptions(saved: RunOptions, wanted: RunOptions, dir: string): void {
-  for (const key of Object.keys(FLAG_OF) as (keyof RunOptions)[]) {
+  const refuse = (flag: string, was: string, now: string): never => {
+    throw new SimdnetError(`cannot resume from ${dir}: the checkpoint was made with ${flag} ${was}, this run asks for ${now}; drop the flag or pass the checkpoint's value`);
+  };
+  if (saved.spec.name !== wanted.spec.name) refuse('--model', saved.spec.name, wanted.spec.name);
+  if (saved.spec.optimizer.learningRate !== wanted.spec.optimizer.learningRate) refuse('--lr', String(saved.spec.optimizer.learningRate), String(wanted.spec.optimizer.learningRate));
+  if (canonicalJson(saved.spec) !== canonicalJson(wanted.spec)) {
+    throw new SimdnetError(`cannot resume from ${dir}: the checkpoint was made with another training spec for '${saved.spec.name}' (layers, optimizer or schedule differ); resume without --model or --spec to use the checkpoint's own`);
+  }
+  for (const key of Object.keys(FLAG_OF) as (keyof typeof FLAG_OF)[]) {
     if (saved[key] !== wanted[key]) {
       const show = (v: unknown): string => (key === 'fma' ? (v ? 'on' : 'off') : v === null ? '(none)' : String(v));
-      throw new SimdnetError(
-        `cannot resume from ${dir}: the checkpoint was made with ${FLAG_OF[key]} ${show(saved[key])}, this run asks for ${show(wanted[key])}; drop the flag or pass the checkpoint's value`,
-      );
+      refuse(FLAG_OF[key], show(saved[key]), show(wanted[key]));
     }
   }
 }

@@ -1,6 +1,6 @@
 // Inference over a resident dataset: shared by the Node trainer and the browser's resident model,
 // so it imports nothing of Node.
-import type { Ptr } from '../engine/kernels.js';
+import type { Ptr } from '../engine/kernel-table.js';
 import type { Sequential } from '../nn/sequential.js';
 
 /** A u8 dataset already copied into wasm memory. */

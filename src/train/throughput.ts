@@ -1,10 +1,12 @@
-// Training throughput: full steps (gather, forward, backward, Adam) of one model on real images,
-// timed after a warm-up that lets V8 tier the wasm up to optimised code.
+// Training throughput: full training steps (the loop's trainStep: gather, forward, backward,
+// optimizer) of one model on real images, timed after a warm-up that lets V8 tier the wasm up to
+// optimised code.
 import type { Engine } from '../engine/engine.js';
 import { Sequential } from '../nn/sequential.js';
-import { Adam } from '../nn/adam.js';
-import type { ModelSpec } from '../nn/spec.js';
+import type { TrainingSpec } from '../nn/spec.js';
+import { Optimizer } from '../optim/optimizer.js';
 import { Random } from '../util/random.js';
+import { trainStep, type StepContext } from './loop.js';
 import type { ImageSplit } from './trainer.js';
 
 export interface ThroughputOptions {
@@ -23,26 +25,32 @@ export interface Throughput {
   repeats: number[];
 }
 
-export function measureThroughput(engine: Engine, spec: ModelSpec, split: ImageSplit, options: ThroughputOptions): Throughput {
+/** A model, its optimizer and a shuffled dataset in engine memory, stepping through the data in a cycle. */
+export function stepper(engine: Engine, spec: TrainingSpec, split: ImageSplit, batchSize: number, seed: number): { context: StepContext; step: () => void } {
+  const pixels = split.rows * split.cols;
+  const data = {
+    images: engine.storeU8(split.images.subarray(0, split.count * pixels), 'benchmark images'),
+    labels: engine.storeU8(split.labels.subarray(0, split.count), 'benchmark labels'),
+  };
+  const model = new Sequential(engine, spec, { maxBatch: batchSize, seed });
+  const optimizer = new Optimizer(spec.optimizer, engine, { kernels: model.kernels, params: model.params, grads: model.grads, count: model.paramFloats });
+  const order = Int32Array.from({ length: split.count }, (_, i) => i);
+  new Random(seed).shuffle(order);
+  const stepsPerEpoch = Math.floor(split.count / batchSize);
+  const context: StepContext = { model, optimizer, spec, data, stepsPerEpoch, totalSteps: Number.MAX_SAFE_INTEGER };
+  let cursor = 0;
+  const step = (): void => {
+    if (cursor + batchSize > order.length) cursor = 0;
+    trainStep(context, order, cursor, batchSize);
+    cursor += batchSize;
+  };
+  return { context, step };
+}
+
+export function measureThroughput(engine: Engine, spec: TrainingSpec, split: ImageSplit, options: ThroughputOptions): Throughput {
   const mark = engine.mark();
   try {
-    const pixels = split.rows * split.cols;
-    const images = engine.storeU8(split.images.subarray(0, split.count * pixels), 'benchmark images');
-    const labels = engine.storeU8(split.labels.subarray(0, split.count), 'benchmark labels');
-    const model = new Sequential(engine, spec, { maxBatch: options.batchSize, seed: options.seed });
-    const optimizer = new Adam(spec.learningRate);
-    const order = Int32Array.from({ length: split.count }, (_, i) => i);
-    new Random(options.seed).shuffle(order);
-    let cursor = 0;
-    const step = () => {
-      if (cursor + options.batchSize > order.length) cursor = 0;
-      model.loadBatch(images, labels, order, cursor, options.batchSize);
-      cursor += options.batchSize;
-      model.zeroGrads();
-      model.forward(options.batchSize, true);
-      model.backward(options.batchSize);
-      optimizer.update(model);
-    };
+    const { step } = stepper(engine, spec, split, options.batchSize, options.seed);
     for (let i = 0; i < options.warmupBatches; i++) step();
     const repeats: number[] = [];
     for (let r = 0; r < options.repeats; r++) {

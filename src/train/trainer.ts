@@ -1,16 +1,21 @@
-// The training loop: Keras's fit() for one Sequential model on one dataset. Seeded: the same
-// seed gives the same shuffles, dropout masks and weights, so the same numbers run after run.
+// The Node training run: Keras's fit() for one model on one dataset, with checkpoints, then the
+// test set. The epochs themselves are the shared loop's (loop.ts). Seeded: the same seed gives the
+// same shuffles, dropout masks and weights, so the same numbers run after run.
 import type { Engine } from '../engine/engine.js';
-import type { Ptr } from '../engine/kernels.js';
+import type { Ptr } from '../engine/kernel-table.js';
 import { Sequential } from '../nn/sequential.js';
-import { Adam } from '../nn/adam.js';
-import type { ModelSpec } from '../nn/spec.js';
+import type { TrainingSpec } from '../nn/spec.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { spansRun } from '../optim/schedule.js';
 import { Random, deriveSeed } from '../util/random.js';
 import { SimdnetError } from '../engine/errors.js';
 import { evaluate, range, type ResidentImages } from './evaluate.js';
 import { confusionMatrix, misclassifiedExamples, perClassAccuracy, topMisclassifications } from './metrics.js';
-import type { EpochRecord, RunResult } from './types.js';
+import type { BatchProgress, EpochRecord, RunResult } from './types.js';
 import { checkResumeOptions, writeCheckpoint, type Checkpoint, type RunOptions } from './checkpoint.js';
+import { checkWeightsFinite, runEpochs, type LoopState, type StepContext } from './loop.js';
+
+export type { BatchProgress };
 
 export interface ImageSplit {
   images: Uint8Array; // count * rows * cols bytes
@@ -27,20 +32,9 @@ export interface DatasetLike {
   test: ImageSplit;
 }
 
-export interface BatchProgress {
-  epoch: number;
-  batch: number; // 1-based, batches done
-  batches: number;
-  samples: number; // samples done this epoch
-  loss: number; // running mean this epoch
-  accuracy: number;
-  seconds: number; // since the epoch started
-}
-
 export interface TrainOptions {
   epochs: number;
   batchSize: number;
-  learningRate: number;
   seed: number;
   /** Fraction of the (limited) training images held out, taken from the end as Keras does. */
   validationSplit: number;
@@ -65,21 +59,14 @@ export class TrainingInterrupted extends SimdnetError {
   }
 }
 
-/**
- * The loop is synchronous wasm calls; it hands the event loop a turn this often (ms) so that a
- * SIGINT handler or a timer can run. A turn costs microseconds, so this is far below 1%.
- */
-const YIELD_EVERY_MS = 25;
 const WASM32_MAX_BYTES = 2 ** 32;
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The options a checkpoint records and a resume must repeat. */
-export function runOptions(engine: Engine, spec: ModelSpec, dataset: Pick<DatasetLike, 'name'>, options: TrainOptions): RunOptions {
+export function runOptions(engine: Engine, spec: TrainingSpec, dataset: Pick<DatasetLike, 'name'>, options: TrainOptions): RunOptions {
   return {
-    model: spec.name,
+    spec,
     dataset: dataset.name,
     seed: options.seed,
-    learningRate: options.learningRate,
     batchSize: options.batchSize,
     limit: options.limit ?? null,
     validationSplit: options.validationSplit,
@@ -93,7 +80,7 @@ export function runOptions(engine: Engine, spec: ModelSpec, dataset: Pick<Datase
  * cannot fit in wasm32 is refused before anything is reserved: growing a shared memory by
  * gigabytes only to fail on a later buffer takes seconds.
  */
-function buildModel(engine: Engine, spec: ModelSpec, batchSize: number, seed: number): Sequential {
+function buildModel(engine: Engine, spec: TrainingSpec, batchSize: number, seed: number): Sequential {
   const before = engine.mark();
   const planBytes = (batch: number): number => {
     const mark = engine.mark();
@@ -152,12 +139,11 @@ function makeResident(engine: Engine, split: ImageSplit, count: number, what: st
 export function checkTrainOptions(options: TrainOptions): void {
   if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new SimdnetError(`--epochs must be a positive integer, got ${options.epochs}`);
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new SimdnetError(`--batch-size must be a positive integer, got ${options.batchSize}`);
-  if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) throw new SimdnetError(`--lr must be a positive number, got ${options.learningRate}`);
   if (!(options.validationSplit >= 0 && options.validationSplit < 1)) throw new SimdnetError(`--validation-split must be in [0, 1), got ${options.validationSplit}`);
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) throw new SimdnetError(`--limit must be a positive integer, got ${options.limit}`);
 }
 
-export async function train(engine: Engine, spec: ModelSpec, dataset: DatasetLike, options: TrainOptions): Promise<RunResult> {
+export async function train(engine: Engine, spec: TrainingSpec, dataset: DatasetLike, options: TrainOptions): Promise<RunResult> {
   checkTrainOptions(options);
   const pixels = dataset.train.rows * dataset.train.cols;
   const total = Math.min(options.limit ?? dataset.train.count, dataset.train.count);
@@ -166,10 +152,12 @@ export async function train(engine: Engine, spec: ModelSpec, dataset: DatasetLik
   const runOpts = runOptions(engine, spec, dataset, options);
   const resume = options.resume;
   const checkpointDir = options.checkpointDir;
+  const source = checkpointDir ?? 'the checkpoint';
   if (resume) {
-    checkResumeOptions(resume.meta.options, runOpts, checkpointDir ?? 'the checkpoint');
-    if (resume.meta.epoch > options.epochs) {
-      throw new SimdnetError(`cannot resume from ${checkpointDir ?? 'the checkpoint'}: it has ${resume.meta.epoch} epochs done, more than --epochs ${options.epochs}`);
+    checkResumeOptions(resume.meta.options, runOpts, source);
+    if (resume.meta.epoch > options.epochs) throw new SimdnetError(`cannot resume from ${source}: it has ${resume.meta.epoch} epochs done, more than --epochs ${options.epochs}`);
+    if (spansRun(spec.schedule) && resume.meta.epochs !== options.epochs) {
+      throw new SimdnetError(`cannot resume from ${source}: its ${spec.schedule.type} schedule spans the run's ${resume.meta.epochs} epochs, and this run asks for --epochs ${options.epochs}`);
     }
   }
 
@@ -178,155 +166,99 @@ export async function train(engine: Engine, spec: ModelSpec, dataset: DatasetLik
     const trainData = makeResident(engine, dataset.train, total, 'training');
     const testData = makeResident(engine, dataset.test, dataset.test.count, 'test');
     const model = buildModel(engine, spec, options.batchSize, options.seed);
-    const optimizer = new Adam(options.learningRate);
+    const optimizer = new Optimizer(spec.optimizer, engine, { kernels: model.kernels, params: model.params, grads: model.grads, count: model.paramFloats });
     const shuffler = new Random(deriveSeed(options.seed, 1));
-    let order = range(0, trainCount);
-    const validation = range(trainCount, total);
     const batches = Math.ceil(trainCount / options.batchSize);
-    const history: EpochRecord[] = [];
-    // Where the loop starts: epoch `firstEpoch`, batch `firstBatch` (0-based), with the running
-    // sums of that epoch so far.
-    let firstEpoch = 1;
-    let firstBatch = 0;
-    let carried = { lossSum: 0, correct: 0, seconds: 0 };
+    const state: LoopState = { epoch: 0, batch: 0, lossSum: 0, correct: 0, epochSeconds: 0, history: [], order: range(0, trainCount) };
     if (resume) {
       const m = resume.meta;
-      if (m.paramFloats !== model.paramFloats || m.trainCount !== trainCount || m.batch >= batches) {
+      if (m.paramFloats !== model.paramFloats || m.stateFloats !== model.stateFloats || m.optimizerBlocks !== optimizer.state.length || m.trainCount !== trainCount || m.batch >= batches) {
         throw new SimdnetError(
-          `cannot resume from ${checkpointDir ?? 'the checkpoint'}: it holds ${m.paramFloats} parameters, ${m.trainCount} training images and batch ${m.batch}, this run has ${model.paramFloats}, ${trainCount} and ${batches} batches per epoch`,
+          `cannot resume from ${source}: it holds ${m.paramFloats} parameters, ${m.trainCount} training images and batch ${m.batch}, this run has ${model.paramFloats}, ${trainCount} and ${batches} batches per epoch`,
         );
       }
       engine.f32(model.params, model.paramFloats).set(resume.params);
-      engine.f32(model.adamM, model.paramFloats).set(resume.adamM);
-      engine.f32(model.adamV, model.paramFloats).set(resume.adamV);
+      engine.f32(model.state, model.stateFloats).set(resume.layerState);
+      optimizer.state.forEach((block, i) => engine.f32(block, model.paramFloats).set(resume.optimizerState[i]));
       engine.u8(model.scratch.rngState, 16).set(resume.rngState);
-      optimizer.step = m.adamStep;
+      optimizer.step = m.optimizerStep;
       shuffler.setState(m.shufflerState);
-      order = resume.order.slice();
-      history.push(...m.history);
-      firstEpoch = m.epoch + 1;
-      firstBatch = m.batch;
-      carried = { lossSum: m.lossSum, correct: m.correct, seconds: m.epochSeconds };
+      Object.assign(state, { epoch: m.epoch, batch: m.batch, lossSum: m.lossSum, correct: m.correct, epochSeconds: m.epochSeconds, history: [...m.history], order: resume.order.slice() });
     }
 
     // Where the newest checkpoint on disk stands, for the divergence message.
     let saved = resume ? `epoch ${resume.meta.epoch}${resume.meta.batch ? `, batch ${resume.meta.batch}` : ''}` : '';
-    const save = (epochsDone: number, batchesDone: number, lossSum: number, correct: number, epochSeconds: number): void => {
-      if (!checkpointDir) return;
-      const params = engine.f32(model.params, model.paramFloats);
-      for (let i = 0; i < params.length; i++) {
-        if (!Number.isFinite(params[i])) throw new SimdnetError(`training diverged in epoch ${epochsDone + 1}: a weight became ${params[i]}${lastGood()}; try a lower --lr than ${options.learningRate}`, 1);
-      }
-      writeCheckpoint(checkpointDir, {
-        meta: {
-          options: runOpts,
-          epochs: options.epochs,
-          epoch: epochsDone,
-          batch: batchesDone,
-          lossSum,
-          correct,
-          epochSeconds,
-          adamStep: optimizer.step,
-          shufflerState: shuffler.getState(),
-          history,
-          paramFloats: model.paramFloats,
-          trainCount,
-        },
-        params,
-        adamM: engine.f32(model.adamM, model.paramFloats),
-        adamV: engine.f32(model.adamV, model.paramFloats),
-        rngState: engine.u8(model.scratch.rngState, 16),
-        order,
-      });
-      saved = `epoch ${epochsDone}${batchesDone ? `, batch ${batchesDone}` : ''}`;
-    };
     const lastGood = (): string => {
       if (!checkpointDir) return '';
       return saved ? `; the last good checkpoint (${saved}) in ${checkpointDir} is intact` : `; no epoch finished, so ${checkpointDir} holds no checkpoint`;
     };
+    const save = (s: LoopState): void => {
+      if (!checkpointDir) return;
+      checkWeightsFinite(model, s.epoch + 1, spec.optimizer.learningRate, lastGood());
+      writeCheckpoint(checkpointDir, {
+        meta: {
+          options: runOpts,
+          epochs: options.epochs,
+          epoch: s.epoch,
+          batch: s.batch,
+          lossSum: s.lossSum,
+          correct: s.correct,
+          epochSeconds: s.epochSeconds,
+          optimizerStep: optimizer.step,
+          optimizerBlocks: optimizer.state.length,
+          shufflerState: shuffler.getState(),
+          history: s.history,
+          paramFloats: model.paramFloats,
+          stateFloats: model.stateFloats,
+          trainCount,
+        },
+        params: engine.f32(model.params, model.paramFloats),
+        optimizerState: optimizer.state.map((block) => engine.f32(block, model.paramFloats)),
+        layerState: engine.f32(model.state, model.stateFloats),
+        rngState: engine.u8(model.scratch.rngState, 16),
+        order: s.order,
+      });
+      saved = `epoch ${s.epoch}${s.batch ? `, batch ${s.batch}` : ''}`;
+    };
 
-    let lastYield = performance.now();
-    for (let epoch = firstEpoch; epoch <= options.epochs; epoch++) {
-      const resumedMidEpoch = epoch === firstEpoch && firstBatch > 0;
-      const started = performance.now() - (resumedMidEpoch ? carried.seconds * 1000 : 0);
-      if (!resumedMidEpoch) shuffler.shuffle(order);
-      let lossSum = resumedMidEpoch ? carried.lossSum : 0;
-      let correct = resumedMidEpoch ? carried.correct : 0;
-      for (let b = resumedMidEpoch ? firstBatch : 0; b < batches; b++) {
-        const start = b * options.batchSize;
-        const count = Math.min(options.batchSize, trainCount - start);
-        model.loadBatch(trainData.images, trainData.labels, order, start, count);
-        model.zeroGrads();
-        const loss = model.forward(count, true);
-        if (!Number.isFinite(loss)) {
-          throw new SimdnetError(
-            `training diverged: the loss became ${loss} in epoch ${epoch}, batch ${b + 1} of ${batches}${lastGood()}; try a lower --lr than ${options.learningRate}`,
-            1,
-          );
-        }
-        lossSum += loss;
-        correct += model.correct(count);
-        model.backward(count);
-        optimizer.update(model);
-        options.onBatch?.({
-          epoch,
-          batch: b + 1,
-          batches,
-          samples: start + count,
-          loss: lossSum / (start + count),
-          accuracy: correct / (start + count),
-          seconds: (performance.now() - started) / 1000,
-        });
-        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-        }
-        if (options.signal?.aborted && b + 1 < batches) {
-          save(epoch - 1, b + 1, lossSum, correct, (performance.now() - started) / 1000);
-          const where = `epoch ${epoch}, batch ${b + 1} of ${batches}`;
-          throw new TrainingInterrupted(
-            checkpointDir ? `interrupted in ${where}; checkpoint written to ${checkpointDir}; continue with: simdnet train --resume ${checkpointDir}` : `interrupted in ${where}; nothing saved (no --checkpoint)`,
-          );
-        }
-      }
-      const val = validation.length ? evaluate(model, trainData, validation) : null;
-      const record: EpochRecord = {
-        epoch,
-        trainLoss: lossSum / trainCount,
-        trainAccuracy: correct / trainCount,
-        valLoss: val ? val.loss : null,
-        valAccuracy: val ? val.accuracy : null,
-        seconds: (performance.now() - started) / 1000,
-      };
-      history.push(record);
-      save(epoch, 0, 0, 0, 0);
-      options.onEpoch?.(record);
-      if (options.signal?.aborted && epoch < options.epochs) {
-        throw new TrainingInterrupted(
-          checkpointDir
-            ? `interrupted after epoch ${epoch}; checkpoint written to ${checkpointDir}; continue with: simdnet train --resume ${checkpointDir}`
-            : `interrupted after epoch ${epoch}; nothing saved (no --checkpoint)`,
-        );
-      }
+    const step: StepContext = { model, optimizer, spec, data: trainData, stepsPerEpoch: batches, totalSteps: batches * options.epochs };
+    const { stopped } = await runEpochs(step, state, {
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      trainCount,
+      validation: range(trainCount, total),
+      shuffler,
+      onBatch: options.onBatch,
+      onEpoch: options.onEpoch,
+      signal: options.signal,
+      onSave: save,
+      divergenceNote: lastGood,
+    });
+    if (stopped) {
+      const where = stopped.batch ? `in epoch ${stopped.epoch + 1}, batch ${stopped.batch} of ${batches}` : `after epoch ${stopped.epoch}`;
+      throw new TrainingInterrupted(
+        checkpointDir ? `interrupted ${where}; checkpoint written to ${checkpointDir}; continue with: simdnet train --resume ${checkpointDir}` : `interrupted ${where}; nothing saved (no --checkpoint)`,
+      );
     }
 
-    const testOrder = range(0, testData.count);
-    const test = evaluate(model, testData, testOrder);
+    const history = state.history;
+    const test = evaluate(model, testData, range(0, testData.count));
     const labels = dataset.test.labels.subarray(0, testData.count);
     const matrix = confusionMatrix(labels, test.predictions, model.classes);
     const top = topMisclassifications(matrix, dataset.classNames);
     options.onTrained?.(model);
     return {
       model: spec.name,
+      spec,
       dataset: dataset.name,
       epochs: options.epochs,
       batchSize: options.batchSize,
-      learningRate: options.learningRate,
+      learningRate: spec.optimizer.learningRate,
       seed: options.seed,
       threads: engine.threads,
       fma: engine.variant.fma,
       trainSamples: trainCount,
-      validationSamples: validation.length,
+      validationSamples: total - trainCount,
       classNames: dataset.classNames,
       history,
       trainSeconds: history.reduce((sum, r) => sum + r.seconds, 0),

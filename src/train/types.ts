@@ -1,5 +1,21 @@
 // What a training run produces: the CLI prints it, `--json` emits it, the study collects it,
 // and the report draws it.
+import type { TrainingSpec } from '../nn/spec.js';
+
+/** Progress within an epoch, after every batch. */
+export interface BatchProgress {
+  epoch: number;
+  /** Batches done, 1-based. */
+  batch: number;
+  batches: number;
+  /** Samples done this epoch. */
+  samples: number;
+  /** Running mean of this epoch's loss and accuracy. */
+  loss: number;
+  accuracy: number;
+  /** Since the epoch started. */
+  seconds: number;
+}
 
 export interface EpochRecord {
   epoch: number; // 1-based
@@ -28,6 +44,8 @@ export interface MisclassifiedExample {
 
 export interface RunResult {
   model: string;
+  /** The whole training spec the run used: model, optimizer, schedule and loss. */
+  spec: TrainingSpec;
   dataset: string;
   epochs: number;
   batchSize: number;

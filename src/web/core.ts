@@ -1,21 +1,20 @@
 // A model that stays resident in one Engine between calls: fit, evaluate, predict, weights.
 // Free of DOM and Node APIs: the browser worker runs it, and bench/browser-vs-node.js runs the
-// very same code in Node, so the two throughputs compare one code path.
-//
-// The fit loop mirrors train/trainer.ts (same shuffles, batches and Adam steps for a seed); it
-// differs in keeping the model afterwards and in yielding to the event loop every ~200 ms, so a
-// worker can receive "stop" mid-epoch. It imports only types from the trainer, which also writes
-// checkpoints with node:fs; evaluation is repeated here (a dozen lines) to keep that out.
+// very same code in Node, so the two throughputs compare one code path. Training goes through the
+// shared epoch loop (train/loop.ts), as `simdnet train` does: same shuffles, batches and optimizer
+// steps for a seed, same stop mechanism and divergence message.
 import type { Engine } from '../engine/engine.js';
-import type { Ptr } from '../engine/kernels.js';
 import { SimdnetError } from '../engine/errors.js';
-import { Adam } from '../nn/adam.js';
 import { Sequential } from '../nn/sequential.js';
-import { shapeSize, type ModelSpec } from '../nn/spec.js';
-import type { BatchProgress } from '../train/trainer.js';
+import type { TrainingSpec } from '../nn/spec.js';
+import { withLearningRate } from '../nn/model-spec.js';
+import { predictProbabilities } from '../nn/predict.js';
+import { flatWeights, setFlatWeights } from '../nn/weights.js';
+import { Optimizer } from '../optim/optimizer.js';
 import { confusionMatrix, perClassAccuracy } from '../train/metrics.js';
 import { evaluate, range, type ResidentImages } from '../train/evaluate.js';
-import type { EpochRecord } from '../train/types.js';
+import { runEpochs, type LoopState } from '../train/loop.js';
+import type { BatchProgress, EpochRecord } from '../train/types.js';
 import { Random, deriveSeed } from '../util/random.js';
 
 /** Images as the datasets hold them: count·rows·cols bytes 0..255, row-major, and one label each. */
@@ -27,7 +26,7 @@ export interface Samples {
 
 export interface FitOptions {
   epochs?: number;
-  /** Adam learning rate; default: the model spec's. */
+  /** The optimizer's base learning rate; default: the training spec's. */
   learningRate?: number;
   /** Fraction held out from the end, as Keras does (default 0.1). */
   validationSplit?: number;
@@ -40,15 +39,18 @@ export interface FitOptions {
 export interface FitCallbacks {
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (record: EpochRecord) => void;
-  /** Polled between batches; true ends training after the current batch. */
-  shouldStop?: () => boolean;
+  /** Aborting it ends training after the current batch. */
+  signal?: AbortSignal;
 }
 
 export interface FitResult {
+  /** One record per finished epoch. */
   history: EpochRecord[];
   trainSamples: number;
   validationSamples: number;
   stopped: boolean;
+  /** Where a stopped fit stopped: epochs finished, and batches done of the next. */
+  stoppedAt: { epoch: number; batch: number } | null;
   /** Training samples per second over all epochs (validation passes excluded). */
   samplesPerSecond: number;
 }
@@ -72,10 +74,6 @@ export interface ModelOptions {
   seed?: number;
 }
 
-const YIELD_MS = 200;
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
-
-
 function checkFitOptions(o: { epochs: number; learningRate: number; validationSplit: number; limit?: number }): void {
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new SimdnetError(`epochs must be a positive integer, got ${o.epochs}`);
   if (!(o.learningRate > 0) || !Number.isFinite(o.learningRate)) throw new SimdnetError(`learningRate must be a positive number, got ${o.learningRate}`);
@@ -88,20 +86,20 @@ export class ResidentModel {
   readonly model: Sequential;
   readonly batchSize: number;
   readonly seed: number;
-  private optimizer: Adam;
+  private readonly optimizer: Optimizer;
   /** Engine memory above the model (datasets copied in per call) is released back to here. */
   private readonly top: number;
 
   constructor(
     readonly engine: Engine,
-    readonly spec: ModelSpec,
+    readonly spec: TrainingSpec,
     options: ModelOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 64;
     this.seed = options.seed ?? 0;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new SimdnetError(`batchSize must be a positive integer, got ${this.batchSize}`);
     this.model = new Sequential(engine, spec, { maxBatch: this.batchSize, seed: this.seed });
-    this.optimizer = new Adam(spec.learningRate);
+    this.optimizer = new Optimizer(spec.optimizer, engine, { kernels: this.model.kernels, params: this.model.params, grads: this.model.grads, count: this.model.paramFloats });
     this.top = engine.mark();
   }
 
@@ -136,84 +134,43 @@ export class ResidentModel {
     };
   }
 
+  /** Trains; the optimizer's state carries over from one fit to the next, as in Keras. */
   async fit(data: Samples, options: FitOptions = {}, callbacks: FitCallbacks = {}): Promise<FitResult> {
     this.checkSamples(data, 'fit');
-    const trainOptions = {
+    const o = {
       epochs: options.epochs ?? 1,
-      learningRate: options.learningRate ?? this.spec.learningRate,
+      learningRate: options.learningRate ?? this.spec.optimizer.learningRate,
       seed: options.seed ?? this.seed,
       validationSplit: options.validationSplit ?? 0.1,
       limit: options.limit,
     };
-    checkFitOptions(trainOptions);
-    if (trainOptions.learningRate !== this.optimizer.learningRate) {
-      const step = this.optimizer.step;
-      this.optimizer = new Adam(trainOptions.learningRate);
-      this.optimizer.step = step;
-    }
-    const total = Math.min(trainOptions.limit ?? data.count, data.count);
-    const trainCount = Math.floor(total * (1 - trainOptions.validationSplit));
-    if (trainCount < 1) throw new SimdnetError(`fit: no training samples left: ${total} samples with validationSplit ${trainOptions.validationSplit}`);
-
-    const model = this.model;
-    const batchSize = this.batchSize;
-    const history: EpochRecord[] = [];
-    let stopped = false;
-    let trainSeconds = 0;
-    let trained = 0;
+    checkFitOptions(o);
+    const total = Math.min(o.limit ?? data.count, data.count);
+    const trainCount = Math.floor(total * (1 - o.validationSplit));
+    if (trainCount < 1) throw new SimdnetError(`fit: no training samples left: ${total} samples with validationSplit ${o.validationSplit}`);
     try {
       const resident = this.resident(data, total, 'training');
-      const shuffler = new Random(deriveSeed(trainOptions.seed, 1));
-      const order = range(0, trainCount);
-      const validation = range(trainCount, total);
-      const batches = Math.ceil(trainCount / batchSize);
-      for (let epoch = 1; epoch <= trainOptions.epochs && !stopped; epoch++) {
-        const started = performance.now();
-        let paused = 0;
-        let lastYield = started;
-        shuffler.shuffle(order);
-        let lossSum = 0;
-        let correct = 0;
-        let done = 0;
-        for (let b = 0; b < batches; b++) {
-          const start = b * batchSize;
-          const count = Math.min(batchSize, trainCount - start);
-          model.loadBatch(resident.images, resident.labels, order, start, count);
-          model.zeroGrads();
-          lossSum += model.forward(count, true);
-          correct += model.correct(count);
-          model.backward(count);
-          this.optimizer.update(model);
-          done = start + count;
-          const now = performance.now();
-          callbacks.onBatch?.({ epoch, batch: b + 1, batches, samples: done, loss: lossSum / done, accuracy: correct / done, seconds: (now - started - paused) / 1000 });
-          if (now - lastYield > YIELD_MS) {
-            await yieldToEventLoop();
-            lastYield = performance.now();
-            paused += lastYield - now;
-            if (callbacks.shouldStop?.()) {
-              stopped = true;
-              break;
-            }
-          }
-        }
-        const seconds = (performance.now() - started - paused) / 1000;
-        trainSeconds += seconds;
-        trained += done;
-        const val = validation.length && !stopped ? evaluate(model, resident, validation) : null;
-        const record: EpochRecord = {
-          epoch,
-          trainLoss: lossSum / Math.max(done, 1),
-          trainAccuracy: correct / Math.max(done, 1),
-          valLoss: val ? val.loss : null,
-          valAccuracy: val ? val.accuracy : null,
-          seconds: (performance.now() - started - paused) / 1000,
-        };
-        history.push(record);
-        callbacks.onEpoch?.(record);
-        if (!stopped && callbacks.shouldStop?.()) stopped = true;
-      }
-      return { history, trainSamples: trainCount, validationSamples: total - trainCount, stopped, samplesPerSecond: trainSeconds > 0 ? trained / trainSeconds : 0 };
+      const batches = Math.ceil(trainCount / this.batchSize);
+      const spec = withLearningRate(this.spec, o.learningRate);
+      const state: LoopState = { epoch: 0, batch: 0, lossSum: 0, correct: 0, epochSeconds: 0, history: [], order: range(0, trainCount) };
+      const result = await runEpochs({ model: this.model, optimizer: this.optimizer, spec, data: resident, stepsPerEpoch: batches, totalSteps: batches * o.epochs }, state, {
+        epochs: o.epochs,
+        batchSize: this.batchSize,
+        trainCount,
+        validation: range(trainCount, total),
+        shuffler: new Random(deriveSeed(o.seed, 1)),
+        onBatch: callbacks.onBatch,
+        onEpoch: callbacks.onEpoch,
+        signal: callbacks.signal,
+      });
+      return {
+        history: state.history,
+        trainSamples: trainCount,
+        validationSamples: total - trainCount,
+        stopped: result.stopped !== null,
+        stoppedAt: result.stopped,
+        samplesPerSecond: result.trainSeconds > 0 ? result.trainedSamples / result.trainSeconds : 0,
+      };
     } finally {
       this.engine.release(this.top);
     }
@@ -236,61 +193,19 @@ export class ResidentModel {
    * Class probabilities, [count, classes] row-major. `pixels` holds count·inputSize values:
    * bytes 0..255 (Uint8Array), or floats already scaled to 0..1 (Float32Array).
    */
-  predict(pixels: Uint8Array | Float32Array, count = Math.floor(pixels.length / this.inputSize)): Float32Array {
-    const size = this.inputSize;
-    if (pixels.length < count * size) throw new SimdnetError(`predict: ${count} samples of ${size} values need ${count * size} values, got ${pixels.length}`);
-    const model = this.model;
-    const out = new Float32Array(count * this.classes);
-    const scale = pixels instanceof Uint8Array ? 1 / 255 : 1;
-    for (let start = 0; start < count; start += this.batchSize) {
-      const n = Math.min(this.batchSize, count - start);
-      const input = this.engine.f32(model.input, n * size);
-      const chunk = pixels.subarray(start * size, (start + n) * size);
-      for (let i = 0; i < chunk.length; i++) input[i] = chunk[i] * scale;
-      // Labels are only read by the loss, which predict ignores; zeros keep them in range.
-      this.engine.i32(model.labels, n).fill(0);
-      model.forward(n, false);
-      out.set(this.engine.f32(model.probs, n * this.classes), start * this.classes);
-    }
-    return out;
+  predict(pixels: Uint8Array | Float32Array, count?: number): Float32Array {
+    return predictProbabilities(this.model, pixels, count);
   }
 
-  /** All weights and biases, layer by layer (each kernel then its bias, Keras's order), no padding. */
+  /** All weights, layer by layer in Keras's order (each kernel then its bias), no padding. */
   getWeights(): Float32Array {
-    const block = this.engine.f32(this.model.params, this.model.paramFloats);
-    const out = new Float32Array(this.paramCount);
-    let at = 0;
-    this.model.layers.forEach((layer, i) => {
-      out.set(block.subarray(this.model.paramOffsets[i], this.model.paramOffsets[i] + layer.paramCount), at);
-      at += layer.paramCount;
-    });
-    return out;
+    return flatWeights(this.model);
   }
 
-  /** Loads weights saved by getWeights for the same architecture; resets Adam's state. */
+  /** Loads weights saved by getWeights for the same architecture; resets the optimizer's state. */
   setWeights(weights: Float32Array): void {
-    if (weights.length !== this.paramCount) {
-      throw new SimdnetError(`setWeights: model '${this.spec.name}' has ${this.paramCount} parameters, got ${weights.length} values (weights saved from another architecture?)`);
-    }
-    const block = this.engine.f32(this.model.params, this.model.paramFloats);
-    let at = 0;
-    this.model.layers.forEach((layer, i) => {
-      block.set(weights.subarray(at, at + layer.paramCount), this.model.paramOffsets[i]);
-      at += layer.paramCount;
-    });
-    this.engine.f32(this.model.adamM, this.model.paramFloats).fill(0);
-    this.engine.f32(this.model.adamV, this.model.paramFloats).fill(0);
-    this.optimizer = new Adam(this.optimizer.learningRate);
+    setFlatWeights(this.model, weights);
+    for (const block of this.optimizer.state) this.engine.f32(block, this.model.paramFloats).fill(0);
+    this.optimizer.step = 0;
   }
-}
-
-/** Checks a user-supplied spec enough to give a readable error before the memory plan is made. */
-export function checkSpec(spec: ModelSpec): void {
-  if (!spec || typeof spec !== 'object') throw new SimdnetError('model spec must be an object with name, inputShape, layers and learningRate');
-  if (!Array.isArray(spec.inputShape) || spec.inputShape.length !== 3 || !spec.inputShape.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new SimdnetError(`model spec '${spec.name}': inputShape must be [height, width, channels] of positive integers, got ${JSON.stringify(spec.inputShape)}`);
-  }
-  if (!Array.isArray(spec.layers) || spec.layers.length === 0) throw new SimdnetError(`model spec '${spec.name}': layers must be a non-empty list`);
-  if (!(spec.learningRate > 0)) throw new SimdnetError(`model spec '${spec.name}': learningRate must be a positive number`);
-  if (shapeSize(spec.inputShape) > 1 << 20) throw new SimdnetError(`model spec '${spec.name}': input of ${shapeSize(spec.inputShape)} values is too large`);
 }

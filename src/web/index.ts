@@ -11,17 +11,17 @@
 import { SimdnetError } from '../engine/errors.js';
 import type { FmaChoice } from '../engine/wasm.js';
 import { MODELS, MODEL_NAMES, modelSpec } from '../nn/models.js';
-import type { ModelSpec } from '../nn/spec.js';
-import type { BatchProgress, ImageSplit } from '../train/trainer.js';
+import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
+import type { ImageSplit } from '../train/trainer.js';
 import type { Throughput, ThroughputOptions } from '../train/throughput.js';
-import type { EpochRecord } from '../train/types.js';
+import type { BatchProgress, EpochRecord } from '../train/types.js';
 import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from './core.js';
-import type { BuildResult, FromWorker, InitResult, Request, Results } from './protocol.js';
+import type { BuildResult, FromWorker, InitResult, Request, Results, SpecInput } from './protocol.js';
 
 export { fetchDataset, type WebDataset, type FetchDatasetOptions } from './data.js';
 export { MODELS, MODEL_NAMES, SimdnetError };
 export type { Throughput, ThroughputOptions, ImageSplit };
-export type { BatchProgress, EpochRecord, EvaluateResult, FitOptions, FitResult, ModelOptions, ModelSpec, Samples };
+export type { BatchProgress, EpochRecord, EvaluateResult, FitOptions, FitResult, ModelOptions, ModelSpec, Samples, TrainingSpec };
 export type { LayerSpec } from '../nn/spec.js';
 export { registry as DATASETS } from '../data/registry.js';
 
@@ -103,7 +103,7 @@ export class WebModel {
   constructor(
     private readonly channel: Channel,
     private readonly owner: WebEngine,
-    readonly spec: ModelSpec,
+    readonly spec: SpecInput,
     readonly paramCount: number,
     readonly inputSize: number,
     readonly classes: number,
@@ -161,8 +161,11 @@ export class WebEngine {
     readonly info: EngineInfo,
   ) {}
 
-  /** Builds a named model ('cnn', 'cnn-tuned', 'mlp', 'mlp-tuned') or a custom spec, replacing the previous one. */
-  async model(nameOrSpec: string | ModelSpec, options: ModelOptions = {}): Promise<WebModel> {
+  /**
+   * Builds a named model ('cnn', 'cnn-tuned', 'mlp', 'mlp-tuned') or a custom spec (a model spec,
+   * or a training spec with its optimizer and schedule), replacing the previous one.
+   */
+  async model(nameOrSpec: string | SpecInput, options: ModelOptions = {}): Promise<WebModel> {
     const spec = typeof nameOrSpec === 'string' ? modelSpec(nameOrSpec) : nameOrSpec;
     this.current = undefined;
     const built: BuildResult = await this.channel.call({ op: 'build', spec, options });
@@ -174,7 +177,7 @@ export class WebEngine {
    * Training samples/s of a model: the median of `repeats` runs of `batches` full steps after a
    * warm-up, the very code of `simdnet bench`, so page and Node compare like for like.
    */
-  async benchmark(nameOrSpec: string | ModelSpec, data: ImageSplit, options: Partial<ThroughputOptions> = {}): Promise<Throughput> {
+  async benchmark(nameOrSpec: string | SpecInput, data: ImageSplit, options: Partial<ThroughputOptions> = {}): Promise<Throughput> {
     const spec = typeof nameOrSpec === 'string' ? modelSpec(nameOrSpec) : nameOrSpec;
     const batches = options.batches ?? 30;
     const full: ThroughputOptions = {

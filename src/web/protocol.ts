@@ -3,21 +3,24 @@
 // also streams 'batch' and 'epoch' messages under the same id. 'stop' is answered at once, even
 // mid-fit; every other request waits for the one before it.
 import type { FmaChoice, WasmVariant } from '../engine/wasm.js';
-import type { ModelSpec } from '../nn/spec.js';
-import type { BatchProgress, ImageSplit } from '../train/trainer.js';
+import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
+import type { ImageSplit } from '../train/trainer.js';
 import type { Throughput, ThroughputOptions } from '../train/throughput.js';
-import type { EpochRecord } from '../train/types.js';
+import type { BatchProgress, EpochRecord } from '../train/types.js';
 import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from './core.js';
+
+/** A training spec, or a model spec (Adam at 0.001, constant rate); the worker checks it whole. */
+export type SpecInput = TrainingSpec | ModelSpec;
 
 export type Request =
   | { op: 'init'; fma: FmaChoice; threads: number; wasmBase: string }
-  | { op: 'build'; spec: ModelSpec; options: ModelOptions }
+  | { op: 'build'; spec: SpecInput; options: ModelOptions }
   | { op: 'fit'; data: Samples; options: FitOptions; progressMs: number }
   | { op: 'evaluate'; data: Samples }
   | { op: 'predict'; pixels: Uint8Array | Float32Array; count: number }
   | { op: 'getWeights' }
   | { op: 'setWeights'; weights: Float32Array }
-  | { op: 'benchmark'; spec: ModelSpec; data: ImageSplit; options: ThroughputOptions }
+  | { op: 'benchmark'; spec: SpecInput; data: ImageSplit; options: ThroughputOptions }
   | { op: 'stop' };
 
 export interface InitResult {

@@ -5,7 +5,8 @@ import { SimdnetError } from '../engine/errors.js';
 import { variantFileName, type FmaChoice, type WasmVariant } from '../engine/wasm.js';
 import type { WorkerSpawner } from '../engine/thread-pool.js';
 import { measureThroughput } from '../train/throughput.js';
-import { ResidentModel, checkSpec } from './core.js';
+import { ResidentModel } from './core.js';
+import { parseTrainingSpec } from '../nn/model-spec.js';
 import type { FromWorker, Request, ToWorker } from './protocol.js';
 
 const scope = self as unknown as {
@@ -17,7 +18,8 @@ let engine: Engine | undefined;
 let model: ResidentModel | undefined;
 /** Engine memory before any model: a new model releases back to here, replacing the old. */
 let engineBase = 0;
-let stopRequested = false;
+/** Aborts the running fit (a 'stop' request is answered at once, even mid-fit). */
+let stopFit: AbortController | undefined;
 let queue: Promise<void> = Promise.resolve();
 
 async function fetchBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
@@ -71,15 +73,15 @@ async function handle(id: number, request: Request): Promise<{ value: unknown; t
     }
     case 'build': {
       if (!engine) throw new SimdnetError('the engine is not initialised');
-      checkSpec(request.spec);
+      const spec = parseTrainingSpec(request.spec, 'model spec');
       model = undefined;
       engine.release(engineBase);
-      model = new ResidentModel(engine, request.spec, request.options);
+      model = new ResidentModel(engine, spec, request.options);
       return { value: { paramCount: model.paramCount, inputSize: model.inputSize, classes: model.classes } };
     }
     case 'fit': {
       const current = needModel();
-      stopRequested = false;
+      stopFit = new AbortController();
       let lastPost = 0;
       const result = await current.fit(request.data, request.options, {
         onBatch: (progress) => {
@@ -90,7 +92,7 @@ async function handle(id: number, request: Request): Promise<{ value: unknown; t
           }
         },
         onEpoch: (record) => scope.postMessage({ id, type: 'epoch', record }),
-        shouldStop: () => stopRequested,
+        signal: stopFit.signal,
       });
       return { value: result };
     }
@@ -111,12 +113,12 @@ async function handle(id: number, request: Request): Promise<{ value: unknown; t
       return { value: null };
     case 'benchmark': {
       if (!engine) throw new SimdnetError('the engine is not initialised');
-      checkSpec(request.spec);
+      const spec = parseTrainingSpec(request.spec, 'model spec');
       // The code `simdnet bench` runs, on memory above the current model (released afterwards).
-      return { value: measureThroughput(engine, request.spec, request.data, request.options) };
+      return { value: measureThroughput(engine, spec, request.data, request.options) };
     }
     case 'stop':
-      stopRequested = true;
+      stopFit?.abort();
       return { value: null };
   }
 }

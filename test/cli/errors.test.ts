@@ -90,7 +90,7 @@ describe.skipIf(!haveBuild || !haveData)('CLI data and run errors: one line, no 
     ['a corrupt IDX file (bad magic)', () => mnist(['--data-dir', dataDirWith('train-labels-idx1-ubyte.gz', gzipSync(Buffer.from('not an idx file at all')))]), /checksum mismatch/],
     ['a checksum mismatch (the test labels in place of the train labels)', () => mnist(['--data-dir', dataDirWith('train-labels-idx1-ubyte.gz', labels())]), /checksum mismatch \(MNIST train labels\).*it is MNIST test labels/],
     ['--limit leaving no training images', () => mnist(['--limit', '1']), /no training images left: --limit 1 with --validation-split 0\.1/],
-    ['divergence with --lr 1e9', () => mnist(['--lr', '1e9']), /training diverged: the loss became NaN in epoch 1, batch \d+ of 9; try a lower --lr than 1000000000$/m],
+    ['divergence with --lr 1e9', () => mnist(['--lr', '1e9']), /training diverged: the loss became NaN in epoch 1, batch \d+ of 9; try a lower learning rate than 1000000000$/m],
     ['a batch too big for wasm memory', () => ['train', '--model', 'cnn-tuned', '--dataset', 'mnist', '--threads', '1', '--limit', '600', '--batch-size', '1000000'], /model cnn-tuned with --batch-size 1000000 needs about \d+ MiB/],
     ['--resume with a different --lr', () => ['train', '--resume', checkpointDir, '--lr', '0.01'], /cannot resume from .*: the checkpoint was made with --lr 0\.001, this run asks for 0\.01/],
     ['--resume with a different --model', () => ['train', '--resume', checkpointDir, '--model', 'cnn'], /made with --model mlp, this run asks for cnn/],

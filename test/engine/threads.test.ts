@@ -2,9 +2,10 @@
 // `npm run build`, which `npm test` runs first).
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import { splitRange } from '../../src/engine/parallel-kernels.js';
+import { splitRange } from '../../src/engine/kernel-splits.js';
 import { Sequential } from '../../src/nn/sequential.js';
-import { Adam } from '../../src/nn/adam.js';
+import { Optimizer } from '../../src/optim/optimizer.js';
+import { trainStep } from '../../src/train/loop.js';
 import { modelSpec } from '../../src/nn/models.js';
 import { Random } from '../../src/util/random.js';
 
@@ -96,7 +97,7 @@ for (const fma of ['off', 'on'] as const) {
           const e = await engine(threads, fma);
           const spec = { ...modelSpec('cnn-tuned'), layers: modelSpec('cnn-tuned').layers.map((l) => (l.type === 'conv2d' ? { ...l, filters: 16 } : l)) };
           const model = new Sequential(e, spec, { maxBatch: 32, seed: 5 });
-          const adam = new Adam(0.001);
+          const optimizer = new Optimizer(spec.optimizer, e, { kernels: model.kernels, params: model.params, grads: model.grads, count: model.paramFloats });
           const images = e.reserve(32 * 784);
           const labels = e.reserve(32);
           const random = new Random(9);
@@ -105,11 +106,7 @@ for (const fma of ['off', 'on'] as const) {
           const order = Int32Array.from({ length: 32 }, (_, i) => i);
           for (let step = 0; step < 3; step++) {
             // 29 samples: the first dropout (12·12·16·29 elements) is large enough to split.
-            model.loadBatch(images, labels, order, 0, 29);
-            model.zeroGrads();
-            model.forward(29, true);
-            model.backward(29);
-            adam.update(model);
+            trainStep({ model, optimizer, spec, data: { images, labels }, stepsPerEpoch: 1, totalSteps: 3 }, order, 0, 29);
           }
           return e.f32(model.params, model.paramFloats).slice();
         }),

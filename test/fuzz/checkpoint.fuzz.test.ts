@@ -5,26 +5,29 @@ import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.js';
 import { fuzzParams, hostileU32, mutate, mutation, validOrSimdnetError } from './fuzz-helpers.js';
+import { modelSpec } from '../../src/nn/models.js';
 
 function valid(paramFloats: number, trainCount: number, epoch: number): Uint8Array {
   return encodeCheckpoint({
     meta: {
-      options: { model: 'mlp', dataset: 'mnist', seed: 0, learningRate: 0.001, batchSize: 64, limit: null, validationSplit: 0.1, fma: false },
+      options: { spec: modelSpec('mlp'), dataset: 'mnist', seed: 0, batchSize: 64, limit: null, validationSplit: 0.1, fma: false },
       epochs: 3,
       epoch,
       batch: 0,
       lossSum: 0,
       correct: 0,
       epochSeconds: 0,
-      adamStep: 5,
+      optimizerStep: 5,
+      optimizerBlocks: 2,
       shufflerState: 7,
       history: Array.from({ length: epoch }, (_, i) => ({ epoch: i + 1, trainLoss: 1, trainAccuracy: 0.5, valLoss: 1, valAccuracy: 0.5, seconds: 1 })),
       paramFloats,
+      stateFloats: 0,
       trainCount,
     },
     params: new Float32Array(paramFloats).fill(0.5),
-    adamM: new Float32Array(paramFloats),
-    adamV: new Float32Array(paramFloats),
+    optimizerState: [new Float32Array(paramFloats), new Float32Array(paramFloats)],
+    layerState: new Float32Array(0),
     rngState: new Uint8Array(16),
     order: new Int32Array(trainCount),
   });

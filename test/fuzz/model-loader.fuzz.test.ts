@@ -17,7 +17,6 @@ import { fuzzParams, hostileU32, mutate, mutation, validOrSimdnetError } from '.
 const spec: ModelSpec = {
   name: 'tiny',
   inputShape: [6, 6, 1],
-  learningRate: 0.001,
   layers: [
     { type: 'conv2d', filters: 2, kernelSize: 3, activation: 'relu' },
     { type: 'maxPooling2d', poolSize: 2 },

@@ -14,7 +14,7 @@ afterAll(() => engines.forEach((e) => e.close()));
 describe.skipIf(!existsSync(`${dataDir}/mnist`))('builds and thread counts agree', () => {
   it('cnn on 6,000 MNIST images: FMA/plain x 1/2 threads', async () => {
     const mnist = await loadDataset('mnist', { dataDir, onProgress: () => {} });
-    const options = { epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1, validationSplit: 0.1, limit: 6000 };
+    const options = { epochs: 1, batchSize: 64, seed: 1, validationSplit: 0.1, limit: 6000 };
     const runs: Record<string, Awaited<ReturnType<typeof train>>> = {};
     for (const fma of ['on', 'off'] as const) {
       for (const threads of [1, 2]) {

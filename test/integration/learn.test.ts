@@ -15,7 +15,7 @@ describe.skipIf(!haveData)('training on real MNIST', () => {
   it('the MLP passes 93% test accuracy after one epoch on all 54,000 training images', async () => {
     const engine = await Engine.create();
     const mnist = await loadDataset('mnist', { dataDir, ...quiet });
-    const result = await train(engine, modelSpec('mlp'), mnist, { epochs: 1, batchSize: 64, learningRate: 0.001, seed: 0, validationSplit: 0.1 });
+    const result = await train(engine, modelSpec('mlp'), mnist, { epochs: 1, batchSize: 64, seed: 0, validationSplit: 0.1 });
     expect(result.trainSamples).toBe(54000);
     expect(result.validationSamples).toBe(6000);
     expect(result.history[0].valAccuracy).toBeGreaterThan(0.93);
@@ -26,7 +26,7 @@ describe.skipIf(!haveData)('training on real MNIST', () => {
   it('the CNN passes 93% after one epoch on 8,000 images, and the same seed repeats exactly', async () => {
     const engine = await Engine.create();
     const mnist = await loadDataset('mnist', { dataDir, ...quiet });
-    const options = { epochs: 1, batchSize: 64, learningRate: 0.001, seed: 3, validationSplit: 0.1, limit: 8000 };
+    const options = { epochs: 1, batchSize: 64, seed: 3, validationSplit: 0.1, limit: 8000 };
     const first = await train(engine, modelSpec('cnn'), mnist, options);
     const second = await train(engine, modelSpec('cnn'), mnist, options);
     expect(first.testAccuracy).toBeGreaterThan(0.93);

@@ -10,7 +10,6 @@ import { INFERENCE_MEMORY_BUDGET, inferenceBatch } from '../../src/io/inference.
 const hostile = (filters: number): ModelSpec => ({
   name: 'hostile',
   inputShape: [28, 28, 1],
-  learningRate: 0.001,
   layers: [
     { type: 'conv2d', filters, kernelSize: 1, activation: 'relu' },
     { type: 'flatten' },
@@ -25,23 +24,23 @@ describe('memory budget of loaded models', () => {
       const spec = modelSpec(name);
       const mark = engine.mark();
       const model = new Sequential(engine, spec, { maxBatch: 32, seed: 0 });
-      const reserved = engine.mark() - mark - model.paramFloats * 16;
-      expect(reserved, name).toBeLessThanOrEqual(bytesPerSample(spec, engine.kernels) * 32 * 1.05 + 2 ** 20);
+      const reserved = engine.mark() - mark - model.paramFloats * 8;
+      expect(reserved, name).toBeLessThanOrEqual(bytesPerSample(spec) * 32 * 1.05 + 2 ** 20);
       engine.release(mark);
     }
   });
 
   it('keeps the requested batch for the study models', async () => {
     const { kernels } = await Engine.create({ fma: 'off' });
-    for (const name of MODEL_NAMES) expect(inferenceBatch(modelSpec(name), kernels, 256, 'x')).toBe(256);
+    for (const name of MODEL_NAMES) expect(inferenceBatch(modelSpec(name), 256, 'x')).toBe(256);
   });
 
   it('shrinks the batch of a huge model to fit, and refuses one that cannot hold one image', async () => {
     const { kernels } = await Engine.create({ fma: 'off' });
-    const batch = inferenceBatch(hostile(4096), kernels, 256, 'x');
+    const batch = inferenceBatch(hostile(4096), 256, 'x');
     expect(batch).toBeGreaterThanOrEqual(1);
     expect(batch).toBeLessThan(256);
-    expect(batch * bytesPerSample(hostile(4096), kernels)).toBeLessThanOrEqual(INFERENCE_MEMORY_BUDGET);
-    expect(() => inferenceBatch(hostile(200_000), kernels, 256, 'dir/model.json')).toThrow(/dir\/model.json: the model needs about \d+ MiB of working memory per image/);
+    expect(batch * bytesPerSample(hostile(4096))).toBeLessThanOrEqual(INFERENCE_MEMORY_BUDGET);
+    expect(() => inferenceBatch(hostile(200_000), 256, 'dir/model.json')).toThrow(/dir\/model.json: the model needs about \d+ MiB of working memory per image/);
   });
 });

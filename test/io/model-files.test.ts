@@ -9,7 +9,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { MODELS } from '../../src/nn/models.js';
 import { SimdnetError } from '../../src/engine/errors.js';
-import { loadModel, readWeights, saveModel } from '../../src/io/model-files.js';
+import { loadModel, namedWeights, saveModel } from '../../src/io/model-files.js';
 import { instantiate } from '../../src/io/inference.js';
 
 let engine: Engine;
@@ -61,7 +61,7 @@ describe('model files', () => {
     const copy = instantiate(engine, loaded, 2);
     const bytes = (m: Sequential) => Buffer.from(engine.f32(m.params, m.paramFloats).slice().buffer);
     expect(bytes(copy).equals(bytes(original))).toBe(true); // a byte compare: toEqual on 10^5 floats takes seconds
-    expect(readWeights(copy).map((w) => w.shape.shape)).toEqual(loaded.weights.map((w) => w.shape.shape));
+    expect(namedWeights(copy).map((w) => w.shape.shape)).toEqual(loaded.weights.map((w) => w.shape.shape));
     engine.release(mark);
   });
 

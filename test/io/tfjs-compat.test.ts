@@ -13,7 +13,8 @@ import { modelSpec } from '../../src/nn/models.js';
 import { train } from '../../src/train/trainer.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { loadModel, saveModel } from '../../src/io/model-files.js';
-import { instantiate, predictProbabilities } from '../../src/io/inference.js';
+import { instantiate } from '../../src/io/inference.js';
+import { predictProbabilities } from '../../src/nn/predict.js';
 import { fileLoadHandler, fileSaveHandler } from './tfjs-files.js';
 
 const dataDir = process.env.SIMDNET_DATA ?? '/work/shared/datasets';
@@ -74,7 +75,6 @@ describe.skipIf(!haveData)('saved models in TensorFlow.js', () => {
       const result = await train(engine, spec, mnist, {
         epochs: 1,
         batchSize: 64,
-        learningRate: spec.learningRate,
         seed: 1,
         validationSplit: 0.1,
         limit: 2000,

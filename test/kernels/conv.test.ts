@@ -76,12 +76,12 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
     const pPack = engine.reserve((packFloats + 16) * 4);
     engine.f32(pPack + packFloats * 4, 16).fill(777);
 
-    k.im2col(pInput, pCols, batch, height, width, inChannels, kernel);
-    k.col2imAdd(pDcolsIn, pDinput2, batch, height, width, inChannels, kernel);
-    k.conv2dForward(pInput, pWeights, pBias, pOutput, pPack, batch, height, width, inChannels, outChannels, kernel, 0, 0, 0);
-    k.conv2dForward(pInput, pWeights, pBias, pOutputRelu, pPack, batch, height, width, inChannels, outChannels, kernel, 1, 0, 0);
+    k.im2col(pInput, pCols, batch, height, width, inChannels, oh, ow, kernel);
+    k.col2imAdd(pDcolsIn, pDinput2, batch, height, width, inChannels, oh, ow, kernel);
+    k.conv2dForward(pInput, pWeights, pBias, pOutput, pPack, batch, height, width, inChannels, oh, ow, outChannels, kernel, 0, 0, 0);
+    k.conv2dForward(pInput, pWeights, pBias, pOutputRelu, pPack, batch, height, width, inChannels, oh, ow, outChannels, kernel, 1, 0, 0);
     // The 2x2 max pool done inline, block by block: the same as pooling the whole output after.
-    const poolsInline = k.conv2dPoolsInline(height, width, kernel) === 1;
+    const poolsInline = k.conv2dPoolsInline(oh, ow) === 1;
     expect(poolsInline).toBe(oh % 2 === 0 && ow % 2 === 0 && 2 * ow <= 128);
     const pooledCount = (oh >> 1) * (ow >> 1) * outChannels * batch;
     const pOutputPooled = place(engine, randomF32(rows * outChannels, random));
@@ -90,22 +90,22 @@ describe.each(builds)('convolution, %s build', (_name, fma) => {
     const pPooledWant = place(engine, new Float32Array(pooledCount));
     const pArgmaxWant = place(engine, new Float32Array(pooledCount));
     if (poolsInline) {
-      k.conv2dForward(pInput, pWeights, pBias, pOutputPooled, pPack, batch, height, width, inChannels, outChannels, kernel, 1, pPooled, pArgmax);
+      k.conv2dForward(pInput, pWeights, pBias, pOutputPooled, pPack, batch, height, width, inChannels, oh, ow, outChannels, kernel, 1, pPooled, pArgmax);
       k.maxPool2x2Forward(pOutputRelu, pPooledWant, pArgmaxWant, batch, oh, ow, outChannels, 0);
     }
-    k.conv2dBackwardWeights(pInput, pDoutput, pDweights, pPack, batch, height, width, inChannels, outChannels, kernel, 0, depth, 0, outChannels);
+    k.conv2dBackwardWeights(pInput, pDoutput, pDweights, pPack, batch, height, width, inChannels, oh, ow, outChannels, kernel, 0, depth, 0, outChannels);
     // One thread's share: rows from an even first row, columns from a 16-column boundary.
     const window = { row: Math.min(2, depth - 1) & ~1, rows: Math.max(1, depth - 3), col: outChannels > 16 ? 16 : 0 };
     window.rows = Math.min(window.rows, depth - window.row);
     const windowCols = outChannels - window.col;
-    k.conv2dBackwardWeights(pInput, pDoutput, pDweightsWindow, pPack, batch, height, width, inChannels, outChannels, kernel, window.row, window.rows, window.col, windowCols);
-    k.conv2dBackwardInput(pDoutput, pWeights, pDinput, pPack, batch, height, width, inChannels, outChannels, kernel);
+    k.conv2dBackwardWeights(pInput, pDoutput, pDweightsWindow, pPack, batch, height, width, inChannels, oh, ow, outChannels, kernel, window.row, window.rows, window.col, windowCols);
+    k.conv2dBackwardInput(pDoutput, pWeights, pDinput, pPack, batch, height, width, inChannels, oh, ow, outChannels, kernel);
     // With the bias row (row `depth`, A = 1): the bias gradient lands right after dW, as the
     // column sums of doutput, and dW is the same bit for bit. Split as two threads would.
     const pDweightsBias = place(engine, new Float32Array((depth + 1) * outChannels));
     const splitRow = Math.min(depth + 1, (depth >> 1) & ~1 || 2);
-    k.conv2dBackwardWeights(pInput, pDoutput, pDweightsBias, pPack, batch, height, width, inChannels, outChannels, kernel, 0, splitRow, 0, outChannels);
-    k.conv2dBackwardWeights(pInput, pDoutput, pDweightsBias, pPack, batch, height, width, inChannels, outChannels, kernel, splitRow, depth + 1 - splitRow, 0, outChannels);
+    k.conv2dBackwardWeights(pInput, pDoutput, pDweightsBias, pPack, batch, height, width, inChannels, oh, ow, outChannels, kernel, 0, splitRow, 0, outChannels);
+    k.conv2dBackwardWeights(pInput, pDoutput, pDweightsBias, pPack, batch, height, width, inChannels, oh, ow, outChannels, kernel, splitRow, depth + 1 - splitRow, 0, outChannels);
     const dweightsBias = Float32Array.from(engine.f32(pDweightsBias, (depth + 1) * outChannels));
 
     const cols = Float32Array.from(engine.f32(pCols, rows * depth));

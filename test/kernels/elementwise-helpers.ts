@@ -2,7 +2,7 @@
 // float offsets, and an element-by-element comparison that names the first mismatch.
 import { expect } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import type { Ptr } from '../../src/engine/kernels.js';
+import type { Ptr } from '../../src/engine/kernel-table.js';
 
 export const BUILDS = [
   { name: 'fma', fma: 'on' as const },

@@ -3,7 +3,7 @@
 // from their f32 outputs; the analytic gradient comes from the wasm backward kernels.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
-import type { Ptr } from '../../src/engine/kernels.js';
+import type { Ptr } from '../../src/engine/kernel-table.js';
 import { BUILDS, createEngine, placeF32, placeI32, randomF32, reserveAt, seeded } from './elementwise-helpers.js';
 
 const EPS = 1e-2;

@@ -10,7 +10,7 @@ import { Random } from '../../src/util/random.js';
 const softmaxOut: LayerSpec = { type: 'dense', units: 4, activation: 'softmax' };
 
 function spec(name: string, inputShape: [number, number, number], layers: LayerSpec[]): ModelSpec {
-  return { name, inputShape, layers: [...layers, softmaxOut], learningRate: 0.001 };
+  return { name, inputShape, layers: [...layers, softmaxOut] };
 }
 
 const cases: ModelSpec[] = [
@@ -72,11 +72,13 @@ for (const fma of ['off', 'on'] as const) {
 
         const eps = 1e-3;
         let checked = 0;
-        model.layers.forEach((layer, l) => {
-          if (!layer.paramCount) return;
-          const stride = Math.max(1, Math.floor(layer.paramCount / 40));
-          for (let j = 0; j < layer.paramCount; j += stride) {
-            const index = model.paramOffsets[l] + j;
+        for (const slot of model.slots) {
+          if (!slot.trainable) continue;
+          const layer = model.layers[slot.layer];
+          const l = slot.layer;
+          const stride = Math.max(1, Math.floor(slot.size / 40));
+          for (let j = 0; j < slot.size; j += stride) {
+            const index = slot.offset + j;
             const params = engine.f32(model.params, model.paramFloats);
             const saved = params[index];
             params[index] = saved + eps;
@@ -88,11 +90,11 @@ for (const fma of ['off', 'on'] as const) {
             const error = Math.abs(numeric - analytic[index]);
             const bound = 5e-4 + 2e-2 * Math.abs(numeric);
             if (error > bound) {
-              throw new Error(`layer ${l} (${layer.spec.type}) parameter ${j}: analytic ${analytic[index]}, numeric ${numeric}`);
+              throw new Error(`layer ${l} (${layer.spec.type}) weight ${slot.index} element ${j}: analytic ${analytic[index]}, numeric ${numeric}`);
             }
             checked++;
           }
-        });
+        }
         expect(checked).toBeGreaterThan(10);
       });
     }

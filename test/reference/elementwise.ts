@@ -148,12 +148,25 @@ export function dropoutBackward(dy: Float32Array, mask: Float32Array): void {
 }
 
 /** Keras-form Adam step in f64, each stored tensor rounded to f32 as the kernel stores it. */
-export function adamUpdate(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, alpha: number, beta1: number, beta2: number, epsilon: number): void {
+export function adamUpdate(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, alpha: number, beta1: number, beta2: number, epsilon: number, decay = 0): void {
   for (let i = 0; i < params.length; i++) {
     const g = grads[i];
     m[i] = m[i] + (g - m[i]) * (1 - beta1);
     v[i] = v[i] + (g * g - v[i]) * (1 - beta2);
-    params[i] = params[i] - (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
+    params[i] = params[i] - decay * params[i] - (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
+  }
+}
+
+/** SGD as PyTorch and TF.js write it: v = μ·v + g; p -= lr·v (Nesterov: p -= lr·(g + μ·v)). */
+export function sgdUpdate(params: Float32Array, grads: Float32Array, velocity: Float32Array, learningRate: number, momentum: number, nesterov: boolean): void {
+  for (let i = 0; i < params.length; i++) {
+    const g = grads[i];
+    if (momentum === 0) {
+      params[i] = params[i] - learningRate * g;
+      continue;
+    }
+    velocity[i] = momentum * velocity[i] + g;
+    params[i] = params[i] - learningRate * (nesterov ? g + momentum * velocity[i] : velocity[i]);
   }
 }
 

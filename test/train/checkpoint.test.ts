@@ -14,10 +14,12 @@ import {
   writeCheckpoint,
   type RunOptions,
 } from '../../src/train/checkpoint.js';
+import { modelSpec } from '../../src/nn/models.js';
+import { withLearningRate } from '../../src/nn/model-spec.js';
 
-const options: RunOptions = { model: 'mlp', dataset: 'mnist', seed: 3, learningRate: 0.001, batchSize: 64, limit: 600, validationSplit: 0.1, fma: true };
+const options: RunOptions = { spec: modelSpec('mlp'), dataset: 'mnist', seed: 3, batchSize: 64, limit: 600, validationSplit: 0.1, fma: true };
 
-function sample(paramFloats = 37, trainCount = 11) {
+function sample(paramFloats = 37, trainCount = 11, stateFloats = 5) {
   const f = (k: number) => Float32Array.from({ length: paramFloats }, (_, i) => Math.sin(i * k) * 1e-3);
   return {
     meta: {
@@ -28,15 +30,17 @@ function sample(paramFloats = 37, trainCount = 11) {
       lossSum: 12.345678901234567,
       correct: 7,
       epochSeconds: 0.5,
-      adamStep: 10,
+      optimizerStep: 10,
+      optimizerBlocks: 2,
       shufflerState: 0xdeadbeef,
       history: [{ epoch: 1, trainLoss: 1.5, trainAccuracy: 0.5, valLoss: null, valAccuracy: null, seconds: 1 }],
       paramFloats,
+      stateFloats,
       trainCount,
     },
     params: f(1),
-    adamM: f(2),
-    adamV: f(3),
+    optimizerState: [f(2), f(3)],
+    layerState: Float32Array.from({ length: stateFloats }, (_, i) => i + 0.25),
     rngState: Uint8Array.from({ length: 16 }, (_, i) => i * 7),
     order: Int32Array.from({ length: trainCount }, (_, i) => trainCount - 1 - i),
   };
@@ -50,9 +54,11 @@ describe('checkpoint encoding', () => {
     const back = decodeCheckpoint(encodeCheckpoint(c), 'x');
     expect(back.meta).toMatchObject(c.meta);
     expect(back.meta.lossSum).toBe(c.meta.lossSum);
-    for (const key of ['params', 'adamM', 'adamV', 'rngState', 'order'] as const) {
-      expect(Buffer.compare(Buffer.from(back[key].buffer, back[key].byteOffset, back[key].byteLength), Buffer.from(c[key].buffer))).toBe(0);
-    }
+    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    for (const key of ['params', 'layerState', 'rngState', 'order'] as const) expect(Buffer.compare(bytes(back[key]), bytes(c[key]))).toBe(0);
+    expect(back.optimizerState).toHaveLength(2);
+    back.optimizerState.forEach((block, i) => expect(Buffer.compare(bytes(block), bytes(c.optimizerState[i]))).toBe(0));
+    expect(back.meta.options.spec).toEqual(options.spec);
   });
 
   it('decodes from an unaligned view', () => {
@@ -95,7 +101,7 @@ describe('checkpoint files', () => {
     expect(staleTemporaries(dir)).toEqual([`.${CHECKPOINT_FILE}.999999999.abcd.tmp`]);
     writeCheckpoint(dir, sample());
     expect(readdirSync(dir).sort()).toEqual([`.${CHECKPOINT_FILE}.${process.ppid}.abcd.tmp`, CHECKPOINT_FILE]);
-    expect(readCheckpoint(dir)!.meta.adamStep).toBe(10);
+    expect(readCheckpoint(dir)!.meta.optimizerStep).toBe(10);
     expect(readCheckpoint(tempDir())).toBeUndefined();
   });
 
@@ -111,9 +117,15 @@ describe('checkpoint files', () => {
 describe('checkResumeOptions', () => {
   it('accepts the same options and names the first differing flag otherwise', () => {
     expect(() => checkResumeOptions(options, { ...options }, 'D')).not.toThrow();
-    expect(() => checkResumeOptions(options, { ...options, learningRate: 0.01 }, 'D')).toThrow(/--lr 0.001, this run asks for 0.01/);
+    expect(() => checkResumeOptions(options, { ...options, spec: withLearningRate(options.spec, 0.01) }, 'D')).toThrow(/--lr 0.001, this run asks for 0.01/);
     expect(() => checkResumeOptions(options, { ...options, limit: null }, 'D')).toThrow(/--limit 600, this run asks for \(none\)/);
     expect(() => checkResumeOptions(options, { ...options, fma: false }, 'D')).toThrow(/--fma on, this run asks for off/);
-    expect(() => checkResumeOptions(options, { ...options, model: 'cnn' }, 'D')).toThrow(SimdnetError);
+    expect(() => checkResumeOptions(options, { ...options, spec: modelSpec('cnn') }, 'D')).toThrow(/--model mlp, this run asks for cnn/);
+    const sgd = { ...options.spec, optimizer: { type: 'sgd' as const, learningRate: 0.001, momentum: 0.9, nesterov: false } };
+    expect(() => checkResumeOptions(options, { ...options, spec: sgd }, 'D')).toThrow(/another training spec for 'mlp'/);
+    // Key order does not make two specs different.
+    const { layers, optimizer, ...rest } = options.spec;
+    const reordered = { optimizer, layers, ...rest };
+    expect(() => checkResumeOptions(options, { ...options, spec: reordered }, 'D')).not.toThrow();
   });
 });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Engine } from '../../src/engine/engine.js';
 import { modelSpec } from '../../src/nn/models.js';
 import { train } from '../../src/train/trainer.js';
-import { readWeights } from '../../src/io/model-files.js';
+import { readWeights } from '../../src/nn/weights.js';
 import { syntheticDataset } from './helpers.js';
 
 const dataset = syntheticDataset(141, 20);
@@ -16,11 +16,10 @@ export async function trainingDigest(engine: Engine, name: string): Promise<stri
   await train(engine, spec, dataset, {
     epochs: 2,
     batchSize: 64,
-    learningRate: spec.learningRate,
     seed: 0,
     validationSplit: 0,
     onTrained: (model) => {
-      for (const { values } of readWeights(model)) hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+      for (const values of readWeights(model)) hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     },
   });
   return hash.digest('hex');

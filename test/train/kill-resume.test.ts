@@ -14,8 +14,9 @@ const tempDir = () => mkdtempSync(join(tmpdir(), 'simdnet-kill-'));
 
 const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 function expectSameState(a: Checkpoint, b: Checkpoint): void {
-  for (const key of ['params', 'adamM', 'adamV', 'rngState', 'order'] as const) expect(Buffer.compare(bytes(a[key]), bytes(b[key])), key).toBe(0);
-  expect(b.meta.adamStep).toBe(a.meta.adamStep);
+  for (const key of ['params', 'layerState', 'rngState', 'order'] as const) expect(Buffer.compare(bytes(a[key]), bytes(b[key])), key).toBe(0);
+  a.optimizerState.forEach((block, i) => expect(Buffer.compare(bytes(block), bytes(b.optimizerState[i])), `optimizer block ${i}`).toBe(0));
+  expect(b.meta.optimizerStep).toBe(a.meta.optimizerStep);
   expect(b.meta.shufflerState).toBe(a.meta.shufflerState);
 }
 const resultOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);

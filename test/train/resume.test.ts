@@ -7,13 +7,26 @@ import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine.js';
 import { SimdnetError } from '../../src/engine/errors.js';
 import { modelSpec } from '../../src/nn/models.js';
+import { parseTrainingSpec, withLearningRate } from '../../src/nn/model-spec.js';
 import { train, TrainingInterrupted, type TrainOptions } from '../../src/train/trainer.js';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
 import type { RunResult } from '../../src/train/types.js';
 import { syntheticDataset } from './helpers.js';
 
 const data = syntheticDataset(600, 200);
-const base = { epochs: 3, batchSize: 32, learningRate: 0.001, seed: 5, validationSplit: 0.1 };
+const base = { epochs: 3, batchSize: 32, seed: 5, validationSplit: 0.1 };
+/** A model of a user's own, with SGD-momentum (Nesterov) on a warmed-up cosine schedule. */
+const custom = parseTrainingSpec(
+  {
+    name: 'my-mlp',
+    inputShape: [28, 28, 1],
+    layers: [{ type: 'flatten' }, { type: 'dense', units: 64, activation: 'relu' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 10, activation: 'softmax' }],
+    optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: true },
+    schedule: { type: 'cosine', warmupEpochs: 0.5 },
+  },
+  'test',
+);
+const specOf = (model: string) => (model === 'my-mlp' ? custom : modelSpec(model));
 const tempDir = () => mkdtempSync(join(tmpdir(), 'simdnet-resume-'));
 let engine: Engine;
 
@@ -22,9 +35,10 @@ beforeAll(async () => {
 });
 
 /** Trains and returns the result plus a copy of the final weights. */
-async function run(model: string, options: Partial<TrainOptions> = {}): Promise<{ result: RunResult; weights: Float32Array }> {
+async function run(model: string, options: Partial<TrainOptions> & { learningRate?: number } = {}): Promise<{ result: RunResult; weights: Float32Array }> {
   let weights = new Float32Array(0);
-  const result = await train(engine, modelSpec(model), data, {
+  const spec = options.learningRate ? withLearningRate(specOf(model), options.learningRate) : specOf(model);
+  const result = await train(engine, spec, data, {
     ...base,
     ...options,
     onTrained: (m) => {
@@ -36,7 +50,7 @@ async function run(model: string, options: Partial<TrainOptions> = {}): Promise<
 
 const withoutTimes = (r: RunResult) => ({ ...r, trainSeconds: 0, history: r.history.map((h) => ({ ...h, seconds: 0 })) });
 
-describe.each(['mlp', 'cnn-tuned'])('resume %s', (model) => {
+describe.each(['mlp', 'cnn-tuned', 'my-mlp'])('resume %s', (model) => {
   const limit = model === 'mlp' ? undefined : 160; // the tuned CNN is slow; few images keep this quick
   let reference: { result: RunResult; weights: Float32Array };
 
@@ -46,6 +60,18 @@ describe.each(['mlp', 'cnn-tuned'])('resume %s', (model) => {
 
   it('from an epoch boundary ends with bit-identical weights and the same test accuracy', async () => {
     const dir = tempDir();
+    if (model === 'my-mlp') {
+      // A cosine schedule spans the run, so a run of 1 epoch cannot become one of 3: stop after epoch 1 instead.
+      await run(model, { limit, epochs: 1, checkpointDir: dir });
+      await expect(run(model, { limit, checkpointDir: tempDir(), resume: readCheckpoint(dir)! })).rejects.toThrow(/its cosine schedule spans the run's 1 epochs, and this run asks for --epochs 3/);
+      const stop = new AbortController();
+      const stopped = await run(model, { limit, checkpointDir: (dir + '-3'), signal: stop.signal, onEpoch: () => stop.abort() }).catch((e) => e);
+      expect(stopped.message).toMatch(/^interrupted after epoch 1; checkpoint written/);
+      const resumed = await run(model, { limit, checkpointDir: dir + '-3', resume: readCheckpoint(dir + '-3')! });
+      expect(Buffer.compare(Buffer.from(resumed.weights.buffer), Buffer.from(reference.weights.buffer))).toBe(0);
+      expect(withoutTimes(resumed.result)).toEqual(withoutTimes(reference.result));
+      return;
+    }
     await run(model, { limit, epochs: 1, checkpointDir: dir });
     const checkpoint = readCheckpoint(dir)!;
     expect(checkpoint.meta.epoch).toBe(1);
@@ -87,10 +113,10 @@ describe('resume refusals and failures', () => {
     await expect(run('mlp', { resume: checkpoint, checkpointDir: dir, limit: 100, epochs: 0 + 1, batchSize: 16 })).rejects.toThrow(/--batch-size 32/);
   });
 
-  it('a NaN loss names the epoch and batch, suggests a lower --lr, and leaves the last good checkpoint intact', async () => {
+  it('a NaN loss names the epoch and batch, suggests a lower learning rate, and leaves the last good checkpoint intact', async () => {
     const dir = tempDir();
     await expect(run('mlp', { learningRate: 1e9, checkpointDir: dir })).rejects.toThrow(
-      /^training diverged: the loss became NaN in epoch 1, batch \d+ of 17; no epoch finished, so .* holds no checkpoint; try a lower --lr than 1000000000$/,
+      /^training diverged: the loss became NaN in epoch 1, batch \d+ of 17; no epoch finished, so .* holds no checkpoint; try a lower learning rate than 1000000000$/,
     );
     // A good first epoch, then weights blown up by hand (still finite) so the next epoch diverges.
     await run('mlp', { epochs: 1, checkpointDir: dir });
@@ -101,7 +127,7 @@ describe('resume refusals and failures', () => {
     const err = await run('mlp', { resume: readCheckpoint(dir)!, checkpointDir: dir }).catch((e) => e);
     expect(err).toBeInstanceOf(SimdnetError);
     expect(err.exitCode).toBe(1);
-    expect(err.message).toMatch(/^training diverged: the loss became (NaN|Infinity) in epoch 2, batch 1 of 17; the last good checkpoint \(epoch 1\) in .* is intact; try a lower --lr than 0.001$/);
+    expect(err.message).toMatch(/^training diverged: the loss became (NaN|Infinity) in epoch 2, batch 1 of 17; the last good checkpoint \(epoch 1\) in .* is intact; try a lower learning rate than 0.001$/);
     expect(Buffer.compare(readFileSync(join(dir, CHECKPOINT_FILE)), before)).toBe(0);
   });
 

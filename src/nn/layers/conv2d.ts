@@ -1,100 +1,137 @@
 // Conv2D, valid padding, stride 1, NHWC: y[b, oy, ox, f] = act(Σ x[b, oy+ky, ox+kx, c] · W[ky, kx, c, f] + bias[f]).
-// Computed as an implicit GEMM (assembly/conv.ts): nothing is saved for backward but the input
-// and output, which the model keeps anyway.
-import type { Engine } from '../../engine/engine.js';
-import type { Kernels, Ptr } from '../../engine/kernels.js';
-import type { LayerSpec, Shape } from '../spec.js';
-import { glorotUniform, type Layer, type Scratch, type Wiring } from './layer.js';
-import type { Random } from '../../util/random.js';
-import { SimdnetError } from '../../engine/errors.js';
+// Computed as an implicit GEMM (assembly/conv-*.ts): nothing is saved for backward but the input
+// and output, which the model keeps anyway. Folds: a 2x2 max pool right after it is done inline in
+// the forward, and a following max pool may apply this layer's ReLU backward for it.
+import type { Kernels, Ptr } from '../../engine/kernel-table.js';
+import type { Activation, Shape } from '../spec.js';
+import { BaseLayer, type Layer, type LayerDefinition } from './layer.js';
+import { activation, expectValue, fail, intIn, onlyFields, squarePair } from './fields.js';
 
-type Conv2DSpec = Extract<LayerSpec, { type: 'conv2d' }>;
+export interface Conv2DSpec {
+  type: 'conv2d';
+  filters: number;
+  kernelSize: number;
+  activation: Activation;
+}
 
-export class Conv2D implements Layer {
-  readonly outputShape: Shape;
-  readonly paramCount: number;
-  readonly inPlace = false;
-  private readonly height: number;
-  private readonly width: number;
-  private readonly channels: number;
-  private readonly filters: number;
-  private readonly kernel: number;
-  private weights = 0;
-  private bias = 0;
-  private dWeights = 0;
-  private dBias = 0;
-  private scratch!: Scratch;
-  private wiring!: Wiring;
-  /** Set by Sequential when a max pool after this layer applies the ReLU's backward for it. */
-  reluBackwardFolded = false;
-  /** Set by Sequential when this layer's forward also does the max pool after it (its output and argmax). */
-  poolInline: { output: Ptr; argmax: Ptr } | null = null;
+/** Bounds on what a spec or a topology may ask for, checked before any size is used. */
+const MAX_FILTERS = 4096;
+const MAX_KERNEL = 1024;
 
-  constructor(
-    readonly spec: Conv2DSpec,
-    readonly inputShape: Shape,
-    private readonly k: Kernels,
-  ) {
-    if (inputShape.length !== 3) throw new SimdnetError(`conv2d needs a [height, width, channels] input, got [${inputShape}]`);
-    [this.height, this.width, this.channels] = inputShape;
-    this.kernel = spec.kernelSize;
-    this.filters = spec.filters;
-    const outH = this.height - this.kernel + 1;
-    const outW = this.width - this.kernel + 1;
-    if (outH < 1 || outW < 1) throw new SimdnetError(`conv2d kernel ${this.kernel} is larger than its ${this.height}x${this.width} input`);
-    this.outputShape = [outH, outW, this.filters];
-    this.paramCount = this.kernel * this.kernel * this.channels * this.filters + this.filters;
+class Conv2D extends BaseLayer<Conv2DSpec> {
+  private reluBackwardDeferred = false;
+  private poolInline: { output: Ptr; argmax: Ptr } | null = null;
+
+  /** [height, width, inChannels, outHeight, outWidth, outChannels, kernel], as the conv kernels take them. */
+  private get geometry(): [number, number, number, number, number, number, number] {
+    const [h, w, c] = this.inputShape;
+    const [oh, ow, f] = this.outputShape;
+    return [h, w, c, oh, ow, f, this.spec.kernelSize];
   }
 
   private get patch(): number {
-    return this.kernel * this.kernel * this.channels;
+    return this.spec.kernelSize * this.spec.kernelSize * this.inputShape[2];
   }
 
   scratchFloats(kernels: Kernels): number {
-    return kernels.conv2dScratchFloats(this.height, this.width, this.channels, this.filters, this.kernel);
+    const [h, w, c] = this.inputShape;
+    return kernels.conv2dScratchFloats(h, w, c, this.spec.filters, this.spec.kernelSize);
   }
 
-  bindParams(params: Ptr, grads: Ptr): void {
-    const weightBytes = this.patch * this.filters * 4;
-    this.weights = params;
-    this.bias = params + weightBytes;
-    this.dWeights = grads;
-    this.dBias = grads + weightBytes;
+  deferReluBackward(): boolean {
+    this.reluBackwardDeferred = this.spec.activation === 'relu';
+    return this.reluBackwardDeferred;
   }
 
-  initParams(params: Float32Array, random: Random): void {
-    const k2 = this.kernel * this.kernel;
-    glorotUniform(params.subarray(0, this.patch * this.filters), k2 * this.channels, k2 * this.filters, random);
-    params.fill(0, this.patch * this.filters);
-  }
-
-  allocate(_engine: Engine, _maxBatch: number, wiring: Wiring, scratch: Scratch): void {
-    this.wiring = wiring;
-    this.scratch = scratch;
+  fold(_previous: Layer | undefined, next: Layer | undefined): void {
+    const [oh, ow] = this.outputShape;
+    if (!next?.deferPoolForward || !this.k.conv2dPoolsInline(oh, ow)) return;
+    this.poolInline = next.deferPoolForward();
   }
 
   forward(batch: number): void {
-    const { input, output } = this.wiring;
+    const { input, output, weights, scratch } = this.context;
     const relu = this.spec.activation === 'relu' ? 1 : 0;
     const pool = this.poolInline;
-    this.k.conv2dForward(input, this.weights, this.bias, output, this.scratch.pack, batch, this.height, this.width, this.channels, this.filters, this.kernel, relu, pool ? pool.output : 0, pool ? pool.argmax : 0);
+    this.k.conv2dForward(input, weights[0], weights[1], output, scratch.pack, batch, ...this.geometry, relu, pool ? pool.output : 0, pool ? pool.argmax : 0);
   }
 
   backward(batch: number): void {
-    const { input, output, dInput, dOutput } = this.wiring;
-    const { pack } = this.scratch;
-    const rows = batch * this.outputShape[0] * this.outputShape[1];
+    const { input, output, dInput, dOutput, weights, gradients, scratch } = this.context;
+    const geometry = this.geometry;
+    const filters = this.spec.filters;
     // The bias gradient is the weight gradient's extra row (A = 1; dBias follows dWeights), so
     // it needs no pass of its own unless the ReLU's backward must run here first.
     let gradientRows = this.patch + 1;
-    if (this.spec.activation === 'relu' && !this.reluBackwardFolded) {
-      this.k.reluBiasBackward(output, dOutput, this.dBias, rows, this.filters);
+    if (this.spec.activation === 'relu' && !this.reluBackwardDeferred) {
+      this.k.reluBiasBackward(output, dOutput, gradients[1], batch * this.outputShape[0] * this.outputShape[1], filters);
       gradientRows = this.patch;
     }
-    this.k.conv2dBackwardWeights(input, dOutput, this.dWeights, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel, 0, gradientRows, 0, this.filters);
+    this.k.conv2dBackwardWeights(input, dOutput, gradients[0], scratch.pack, batch, ...geometry, 0, gradientRows, 0, filters);
     if (dInput) {
-      this.k.zeroF32(dInput, batch * this.height * this.width * this.channels);
-      this.k.conv2dBackwardInput(dOutput, this.weights, dInput, pack, batch, this.height, this.width, this.channels, this.filters, this.kernel);
+      const [h, w, c] = this.inputShape;
+      this.k.zeroF32(dInput, batch * h * w * c);
+      this.k.conv2dBackwardInput(dOutput, weights[0], dInput, scratch.pack, batch, ...geometry);
     }
   }
 }
+
+export const conv2d: LayerDefinition<Conv2DSpec> = {
+  type: 'conv2d',
+  kerasClass: 'Conv2D',
+  kerasName: 'conv2d',
+
+  parse(raw, where) {
+    onlyFields(raw, ['filters', 'kernelSize', 'activation'], where);
+    return {
+      type: 'conv2d',
+      filters: intIn(raw.filters, 1, MAX_FILTERS, where, 'filters'),
+      kernelSize: intIn(raw.kernelSize, 1, MAX_KERNEL, where, 'kernelSize'),
+      activation: activation(raw.activation, where),
+    };
+  },
+
+  toKeras(spec) {
+    return {
+      filters: spec.filters,
+      kernel_size: [spec.kernelSize, spec.kernelSize],
+      strides: [1, 1],
+      padding: 'valid',
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      activation: spec.activation,
+      use_bias: true,
+    };
+  },
+
+  fromKeras(c, where) {
+    expectValue(c, 'strides', [[1, 1], 1], where);
+    expectValue(c, 'padding', ['valid'], where);
+    expectValue(c, 'data_format', ['channels_last'], where);
+    expectValue(c, 'dilation_rate', [[1, 1], 1], where);
+    expectValue(c, 'groups', [1], where);
+    expectValue(c, 'use_bias', [true], where);
+    return {
+      type: 'conv2d',
+      filters: intIn(c.filters, 1, MAX_FILTERS, where, 'filters'),
+      kernelSize: squarePair(c.kernel_size, 1, MAX_KERNEL, where, 'kernel_size'),
+      activation: activation(c.activation, where),
+    };
+  },
+
+  outputShape(spec, input, where) {
+    if (input.length !== 3) fail(where, `needs a [height, width, channels] input, but the layer before it outputs [${input}]`);
+    const [h, w] = input;
+    if (spec.kernelSize > h || spec.kernelSize > w) fail(where, `kernel ${spec.kernelSize} is larger than its ${h}x${w} input`);
+    return [h - spec.kernelSize + 1, w - spec.kernelSize + 1, spec.filters];
+  },
+
+  weights(spec, input: Shape) {
+    return [
+      { name: 'kernel', shape: [spec.kernelSize, spec.kernelSize, input[2], spec.filters], init: 'glorotUniform', trainable: true },
+      { name: 'bias', shape: [spec.filters], init: 'zeros', trainable: true },
+    ];
+  },
+
+  create: (spec, inputShape, outputShape) => new Conv2D(spec, inputShape, outputShape),
+};

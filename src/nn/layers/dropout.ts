@@ -1,63 +1,63 @@
 // Inverted dropout in place: training multiplies by a saved 0 or 1/(1-rate) mask, evaluation is
 // the identity. In place is safe here: a ReLU before it sees zero gradient wherever the mask
-// dropped, and scaling keeps the sign its backward tests.
-import type { Engine } from '../../engine/engine.js';
-import type { Kernels, Ptr } from '../../engine/kernels.js';
-import type { LayerSpec, Shape } from '../spec.js';
+// dropped, and scaling keeps the sign its backward tests. Folds: a max pool before it may apply
+// the mask in its own backward.
+import type { Ptr } from '../../engine/kernel-table.js';
 import { shapeSize } from '../spec.js';
-import type { Layer, Scratch, Wiring } from './layer.js';
-import { SimdnetError } from '../../engine/errors.js';
+import { BaseLayer, type LayerContext, type LayerDefinition } from './layer.js';
+import { fraction, onlyFields } from './fields.js';
 
-type DropoutSpec = Extract<LayerSpec, { type: 'dropout' }>;
+export interface DropoutSpec {
+  type: 'dropout';
+  rate: number;
+}
 
-export class Dropout implements Layer {
-  readonly outputShape: Shape;
-  readonly paramCount = 0;
+class Dropout extends BaseLayer<DropoutSpec> {
   readonly inPlace = true;
   private mask: Ptr = 0;
-  /** Set by Sequential when the layer before applies this mask in its own backward (a max pool). */
-  backwardFolded = false;
-  private wiring!: Wiring;
-  private scratch!: Scratch;
+  private backwardDeferred = false;
   private maskValid = false;
 
-  constructor(
-    readonly spec: DropoutSpec,
-    readonly inputShape: Shape,
-    private readonly k: Kernels,
-  ) {
-    if (!(spec.rate >= 0 && spec.rate < 1)) throw new SimdnetError(`dropout rate must be in [0, 1), got ${spec.rate}`);
-    this.outputShape = inputShape;
+  bind(context: LayerContext): void {
+    super.bind(context);
+    this.mask = context.engine.reserve(context.maxBatch * shapeSize(this.inputShape) * 4, 'dropout mask');
   }
 
-  scratchFloats(): number {
-    return 0;
-  }
-
-  bindParams(): void {}
-
-  initParams(): void {}
-
-  /** The saved mask (f32, one per element), for a layer that folds this backward into its own. */
+  /** The saved mask (f32, one per element), for tests that replay a training step elsewhere. */
   get maskPtr(): Ptr {
     return this.mask;
   }
 
-  allocate(engine: Engine, maxBatch: number, wiring: Wiring, scratch: Scratch): void {
-    this.wiring = wiring;
-    this.scratch = scratch;
-    this.mask = engine.reserve(maxBatch * shapeSize(this.inputShape) * 4, 'dropout mask');
+  deferMaskBackward(): Ptr {
+    if (this.spec.rate === 0) return 0;
+    this.backwardDeferred = true;
+    return this.mask;
   }
 
   forward(batch: number, training: boolean): void {
     this.maskValid = training;
     if (!training || this.spec.rate === 0) return;
-    this.k.dropoutForward(this.wiring.output, this.mask, batch * shapeSize(this.inputShape), this.spec.rate, this.scratch.rngState);
+    this.k.dropoutForward(this.context.output, this.mask, batch * shapeSize(this.inputShape), this.spec.rate, this.context.scratch.rngState);
   }
 
   backward(batch: number): void {
     if (!this.maskValid) throw new Error('dropout backward without a training forward pass');
-    if (this.spec.rate === 0 || this.backwardFolded) return;
-    this.k.dropoutBackward(this.wiring.dOutput, this.mask, batch * shapeSize(this.inputShape));
+    if (this.spec.rate === 0 || this.backwardDeferred) return;
+    this.k.dropoutBackward(this.context.dOutput, this.mask, batch * shapeSize(this.inputShape));
   }
 }
+
+export const dropout: LayerDefinition<DropoutSpec> = {
+  type: 'dropout',
+  kerasClass: 'Dropout',
+  kerasName: 'dropout',
+  parse(raw, where) {
+    onlyFields(raw, ['rate'], where);
+    return { type: 'dropout', rate: fraction(raw.rate, where, 'rate') };
+  },
+  toKeras: (spec) => ({ rate: spec.rate, noise_shape: null, seed: null }),
+  fromKeras: (c, where) => ({ type: 'dropout', rate: fraction(c.rate, where, 'rate') }),
+  outputShape: (_spec, input) => input,
+  weights: () => [],
+  create: (spec, inputShape, outputShape) => new Dropout(spec, inputShape, outputShape),
+};

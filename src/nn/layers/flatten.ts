@@ -1,31 +1,32 @@
 // Flatten: NHWC is already row-major per sample, so flattening is a change of shape only.
-import type { LayerSpec, Shape } from '../spec.js';
 import { shapeSize } from '../spec.js';
-import type { Layer } from './layer.js';
+import { BaseLayer, type LayerDefinition } from './layer.js';
+import { expectValue, onlyFields } from './fields.js';
 
-export class Flatten implements Layer {
-  readonly outputShape: Shape;
-  readonly paramCount = 0;
+export interface FlattenSpec {
+  type: 'flatten';
+}
+
+class Flatten extends BaseLayer<FlattenSpec> {
   readonly inPlace = true;
-
-  constructor(
-    readonly spec: Extract<LayerSpec, { type: 'flatten' }>,
-    readonly inputShape: Shape,
-  ) {
-    this.outputShape = [shapeSize(inputShape)];
-  }
-
-  scratchFloats(): number {
-    return 0;
-  }
-
-  bindParams(): void {}
-
-  initParams(): void {}
-
-  allocate(): void {}
-
   forward(): void {}
-
   backward(): void {}
 }
+
+export const flatten: LayerDefinition<FlattenSpec> = {
+  type: 'flatten',
+  kerasClass: 'Flatten',
+  kerasName: 'flatten',
+  parse(raw, where) {
+    onlyFields(raw, [], where);
+    return { type: 'flatten' };
+  },
+  toKeras: () => ({}),
+  fromKeras(c, where) {
+    expectValue(c, 'data_format', ['channels_last', null], where);
+    return { type: 'flatten' };
+  },
+  outputShape: (_spec, input) => [shapeSize(input)],
+  weights: () => [],
+  create: (spec, inputShape, outputShape) => new Flatten(spec, inputShape, outputShape),
+};
