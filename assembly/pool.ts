@@ -152,3 +152,89 @@ export function maxPool2x2Backward(doutput: usize, argmax: usize, dinput: usize,
     }
   }
 }
+
+// ---- Average pooling, pool x pool windows every `stride` pixels, 'valid' (windows that would run
+// past the edge are dropped, as Keras does), NHWC. oh, ow: the layer's output size.
+
+/** out[0..channels) = Σ of the window's pixels at src (rows rowStride floats apart) × scale. */
+// @ts-ignore: decorator
+@inline
+function windowMean(src: usize, out: usize, channels: i32, pool: i32, rowStride: i32, scale: f32): void {
+  let c = 0;
+  const vscale = f32x4.splat(scale);
+  for (; c + 4 <= channels; c += 4) {
+    let sum = f32x4.splat(0);
+    for (let py = 0; py < pool; py++) {
+      const row = src + (<usize>(py * rowStride + c) << 2);
+      for (let px = 0; px < pool; px++) sum = f32x4.add(sum, v128.load(row + (<usize>(px * channels) << 2)));
+    }
+    v128.store(out + (<usize>c << 2), f32x4.mul(sum, vscale));
+  }
+  for (; c < channels; c++) {
+    let sum: f32 = 0;
+    for (let py = 0; py < pool; py++) {
+      for (let px = 0; px < pool; px++) sum += load<f32>(src + (<usize>(py * rowStride + px * channels + c) << 2));
+    }
+    store<f32>(out + (<usize>c << 2), sum * scale);
+  }
+}
+
+/**
+ * output[b, oy, ox, c] = mean of input[b, oy·stride .. +pool, ox·stride .. +pool, c].
+ * input: f32[batch, height, width, channels]; output: f32[batch, oh, ow, channels].
+ */
+export function averagePool2dForward(input: usize, output: usize, batch: i32, height: i32, width: i32, channels: i32, pool: i32, stride: i32, oh: i32, ow: i32): void {
+  const rowStride = width * channels;
+  const scale = <f32>(1.0 / <f64>(pool * pool));
+  let o: usize = output;
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const src = input + (<usize>(((b * height + oy * stride) * width + ox * stride) * channels) << 2);
+        windowMean(src, o, channels, pool, rowStride, scale);
+        o += <usize>channels << 2;
+      }
+    }
+  }
+}
+
+/**
+ * dinput = the gradient of averagePool2dForward: every input pixel of a window receives
+ * doutput / pool², summed over the windows it belongs to (they overlap when stride < pool);
+ * pixels in no window (the edge 'valid' drops) get 0. Overwrites all of dinput.
+ */
+export function averagePool2dBackward(doutput: usize, dinput: usize, batch: i32, height: i32, width: i32, channels: i32, pool: i32, stride: i32, oh: i32, ow: i32): void {
+  memory.fill(dinput, 0, <usize>batch * <usize>height * <usize>width * <usize>channels << 2);
+  const rowStride = width * channels;
+  const scale = <f32>(1.0 / <f64>(pool * pool));
+  const vscale = f32x4.splat(scale);
+  let o: usize = doutput;
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const dst = dinput + (<usize>(((b * height + oy * stride) * width + ox * stride) * channels) << 2);
+        let c = 0;
+        for (; c + 4 <= channels; c += 4) {
+          const d = f32x4.mul(v128.load(o + (<usize>c << 2)), vscale);
+          for (let py = 0; py < pool; py++) {
+            const row = dst + (<usize>(py * rowStride + c) << 2);
+            for (let px = 0; px < pool; px++) {
+              const p = row + (<usize>(px * channels) << 2);
+              v128.store(p, f32x4.add(v128.load(p), d));
+            }
+          }
+        }
+        for (; c < channels; c++) {
+          const d = load<f32>(o + (<usize>c << 2)) * scale;
+          for (let py = 0; py < pool; py++) {
+            for (let px = 0; px < pool; px++) {
+              const p = dst + (<usize>(py * rowStride + px * channels + c) << 2);
+              store<f32>(p, load<f32>(p) + d);
+            }
+          }
+        }
+        o += <usize>channels << 2;
+      }
+    }
+  }
+}

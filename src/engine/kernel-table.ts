@@ -102,6 +102,10 @@ export const KERNELS = {
     split: bySamples({ doutput: pooledSample, argmax: pooledSample, dinput: poolSample, positiveOf: pooledSample, gradientMask: pooledSample }, { always: true }),
   },
 
+  /** Average pooling (assembly/pool.ts): output = window means; backward spreads doutput/pool² over each window (overwrites dinput). */
+  averagePool2dForward: { args: ['input', 'output', 'batch', 'height', 'width', 'channels', 'pool', 'stride', 'outHeight', 'outWidth'], split: bySamples({ input: poolSample, output: (p) => p.outHeight * p.outWidth * p.channels * 4 }) },
+  averagePool2dBackward: { args: ['doutput', 'dinput', 'batch', 'height', 'width', 'channels', 'pool', 'stride', 'outHeight', 'outWidth'], split: bySamples({ dinput: poolSample, doutput: (p) => p.outHeight * p.outWidth * p.channels * 4 }) },
+
   // ---- Bias and activation (assembly/activation.ts). x is rows×cols, bias has cols entries.
   /** x = max(x + bias, 0), in place. */
   biasReluForward: { args: ['x', 'bias', 'rows', 'cols'], split: byRows({ x: (p) => p.cols * 4 }) },

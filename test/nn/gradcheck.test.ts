@@ -33,6 +33,16 @@ const cases: ModelSpec[] = [
     { type: 'maxPooling2d', poolSize: 2 },
     { type: 'flatten' },
   ]),
+  spec('conv-avgpool (overlapping windows)', [8, 9, 2], [
+    { type: 'conv2d', filters: 3, kernelSize: 2, activation: 'relu' },
+    { type: 'averagePooling2d', poolSize: 3, strides: 2 },
+    { type: 'flatten' },
+  ]),
+  spec('avgpool first (its output feeds the conv gradients)', [7, 7, 3], [
+    { type: 'averagePooling2d', poolSize: 2, strides: 2 },
+    { type: 'conv2d', filters: 4, kernelSize: 2, activation: 'linear' },
+    { type: 'flatten' },
+  ]),
   spec('small cnn', [10, 10, 1], [
     { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' },
     { type: 'maxPooling2d', poolSize: 2 },

@@ -1,6 +1,7 @@
 // The layer registry: every layer type simdnet knows, each defined whole in its own module. The
 // model, the topology reader and writer, checkpoints and the memory estimate look layers up here.
 import { SimdnetError } from '../../engine/errors.js';
+import { averagePooling2d } from './average-pooling2d.js';
 import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
@@ -8,7 +9,7 @@ import { flatten } from './flatten.js';
 import { maxPooling2d } from './max-pooling2d.js';
 import type { LayerDefinition } from './layer.js';
 
-export const LAYERS = [conv2d, maxPooling2d, flatten, dense, dropout] as const;
+export const LAYERS = [conv2d, maxPooling2d, averagePooling2d, flatten, dense, dropout] as const;
 
 /** A layer spec of any registered type (each module declares its own). */
 export type LayerSpec = ReturnType<(typeof LAYERS)[number]['parse']>;
