@@ -238,3 +238,40 @@ export function averagePool2dBackward(doutput: usize, dinput: usize, batch: i32,
     }
   }
 }
+
+// ---- Global average pooling: the mean over all pixels of each channel, NHWC.
+
+/** output[b, c] = mean over the `pixels` pixels of input[b, ·, c]. input: f32[batch, pixels, channels]. */
+export function globalAveragePool2dForward(input: usize, output: usize, batch: i32, pixels: i32, channels: i32): void {
+  const scale = <f32>(1.0 / <f64>pixels);
+  for (let b = 0; b < batch; b++) {
+    const src = input + (<usize>(b * pixels * channels) << 2);
+    const out = output + (<usize>(b * channels) << 2);
+    let c = 0;
+    for (; c + 4 <= channels; c += 4) {
+      let sum = f32x4.splat(0);
+      for (let p = 0; p < pixels; p++) sum = f32x4.add(sum, v128.load(src + (<usize>(p * channels + c) << 2)));
+      v128.store(out + (<usize>c << 2), f32x4.mul(sum, f32x4.splat(scale)));
+    }
+    for (; c < channels; c++) {
+      let sum: f32 = 0;
+      for (let p = 0; p < pixels; p++) sum += load<f32>(src + (<usize>(p * channels + c) << 2));
+      store<f32>(out + (<usize>c << 2), sum * scale);
+    }
+  }
+}
+
+/** dinput[b, p, c] = doutput[b, c] / pixels for every pixel p (overwrites dinput). */
+export function globalAveragePool2dBackward(doutput: usize, dinput: usize, batch: i32, pixels: i32, channels: i32): void {
+  const scale = <f32>(1.0 / <f64>pixels);
+  for (let b = 0; b < batch; b++) {
+    const d = doutput + (<usize>(b * channels) << 2);
+    const dst = dinput + (<usize>(b * pixels * channels) << 2);
+    for (let p = 0; p < pixels; p++) {
+      const row = dst + (<usize>(p * channels) << 2);
+      let c = 0;
+      for (; c + 4 <= channels; c += 4) v128.store(row + (<usize>c << 2), f32x4.mul(v128.load(d + (<usize>c << 2)), f32x4.splat(scale)));
+      for (; c < channels; c++) store<f32>(row + (<usize>c << 2), load<f32>(d + (<usize>c << 2)) * scale);
+    }
+  }
+}

@@ -106,6 +106,10 @@ export const KERNELS = {
   averagePool2dForward: { args: ['input', 'output', 'batch', 'height', 'width', 'channels', 'pool', 'stride', 'outHeight', 'outWidth'], split: bySamples({ input: poolSample, output: (p) => p.outHeight * p.outWidth * p.channels * 4 }) },
   averagePool2dBackward: { args: ['doutput', 'dinput', 'batch', 'height', 'width', 'channels', 'pool', 'stride', 'outHeight', 'outWidth'], split: bySamples({ dinput: poolSample, doutput: (p) => p.outHeight * p.outWidth * p.channels * 4 }) },
 
+  /** Global average pooling (assembly/pool.ts): output[b, c] = mean over pixels; backward writes doutput/pixels everywhere. */
+  globalAveragePool2dForward: { args: ['input', 'output', 'batch', 'pixels', 'channels'], split: bySamples({ input: (p) => p.pixels * p.channels * 4, output: (p) => p.channels * 4 }) },
+  globalAveragePool2dBackward: { args: ['doutput', 'dinput', 'batch', 'pixels', 'channels'], split: bySamples({ dinput: (p) => p.pixels * p.channels * 4, doutput: (p) => p.channels * 4 }) },
+
   // ---- Bias and activation (assembly/activation.ts). x is rows×cols, bias has cols entries.
   /** x = max(x + bias, 0), in place. */
   biasReluForward: { args: ['x', 'bias', 'rows', 'cols'], split: byRows({ x: (p) => p.cols * 4 }) },

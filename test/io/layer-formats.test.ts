@@ -14,6 +14,7 @@ const examples: Record<string, unknown[]> = {
   conv2d: [{ type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' }, { type: 'flatten' }],
   maxPooling2d: [{ type: 'maxPooling2d', poolSize: 2 }, { type: 'flatten' }],
   averagePooling2d: [{ type: 'averagePooling2d', poolSize: 3, strides: 2 }, { type: 'flatten' }],
+  globalAveragePooling2d: [{ type: 'conv2d', filters: 6, kernelSize: 2, activation: 'relu' }, { type: 'globalAveragePooling2d' }],
   flatten: [{ type: 'flatten' }],
   dense: [{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'linear' }],
   dropout: [{ type: 'flatten' }, { type: 'dropout', rate: 0.25 }],

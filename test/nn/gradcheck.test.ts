@@ -43,6 +43,12 @@ const cases: ModelSpec[] = [
     { type: 'conv2d', filters: 4, kernelSize: 2, activation: 'linear' },
     { type: 'flatten' },
   ]),
+  // A linear conv: with a ReLU, one of the 25 pixels a weight reaches sits within eps of its kink.
+  spec('conv-global average pool-dense', [6, 7, 2], [
+    { type: 'conv2d', filters: 5, kernelSize: 3, activation: 'linear' },
+    { type: 'globalAveragePooling2d' },
+    { type: 'dense', units: 6, activation: 'relu' },
+  ]),
   spec('small cnn', [10, 10, 1], [
     { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' },
     { type: 'maxPooling2d', poolSize: 2 },

@@ -36,6 +36,7 @@ const layerCases: TrainingSpec[] = [
   custom('conv2d', [9, 8, 3], [{ type: 'conv2d', filters: 5, kernelSize: 3, activation: 'relu' }, { type: 'conv2d', filters: 18, kernelSize: 2, activation: 'linear' }, { type: 'flatten' }]),
   custom('maxPooling2d', [11, 9, 2], [{ type: 'conv2d', filters: 4, kernelSize: 2, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 }, { type: 'flatten' }]),
   custom('averagePooling2d', [9, 7, 3], [{ type: 'conv2d', filters: 5, kernelSize: 2, activation: 'relu' }, { type: 'averagePooling2d', poolSize: 3, strides: 2 }, { type: 'flatten' }]),
+  custom('globalAveragePooling2d', [7, 6, 2], [{ type: 'conv2d', filters: 9, kernelSize: 3, activation: 'relu' }, { type: 'globalAveragePooling2d' }, { type: 'dense', units: 8, activation: 'relu' }]),
   custom('dropout', [2, 3, 5], [{ type: 'flatten' }, { type: 'dense', units: 21, activation: 'relu' }, { type: 'dropout', rate: 0.4 }]),
   custom('pool and dropout folded', [10, 10, 1], [
     { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu' },

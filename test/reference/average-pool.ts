@@ -45,3 +45,18 @@ export function averagePoolBackward(doutput: Float32Array, g: PoolGeometry): Flo
         }
   return din;
 }
+
+/** output[b, c] = mean over the pixels of input[b, ·, c]. */
+export function globalAveragePoolForward(input: Float32Array, batch: number, pixels: number, channels: number): Float64Array {
+  const out = new Float64Array(batch * channels);
+  for (let b = 0; b < batch; b++)
+    for (let p = 0; p < pixels; p++) for (let c = 0; c < channels; c++) out[b * channels + c] += input[(b * pixels + p) * channels + c] / pixels;
+  return out;
+}
+
+/** dinput[b, p, c] = doutput[b, c] / pixels. */
+export function globalAveragePoolBackward(doutput: Float32Array, batch: number, pixels: number, channels: number): Float64Array {
+  const din = new Float64Array(batch * pixels * channels);
+  for (let b = 0; b < batch; b++) for (let p = 0; p < pixels; p++) for (let c = 0; c < channels; c++) din[(b * pixels + p) * channels + c] = doutput[b * channels + c] / pixels;
+  return din;
+}

@@ -6,10 +6,11 @@ import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
 import { flatten } from './flatten.js';
+import { globalAveragePooling2d } from './global-average-pooling2d.js';
 import { maxPooling2d } from './max-pooling2d.js';
 import type { LayerDefinition } from './layer.js';
 
-export const LAYERS = [conv2d, maxPooling2d, averagePooling2d, flatten, dense, dropout] as const;
+export const LAYERS = [conv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, flatten, dense, dropout] as const;
 
 /** A layer spec of any registered type (each module declares its own). */
 export type LayerSpec = ReturnType<(typeof LAYERS)[number]['parse']>;
