@@ -145,6 +145,10 @@ export function checkTrainOptions(options: TrainOptions): void {
 
 export async function train(engine: Engine, spec: TrainingSpec, dataset: DatasetLike, options: TrainOptions): Promise<RunResult> {
   checkTrainOptions(options);
+  const [h, w, c] = spec.inputShape;
+  if (h !== dataset.train.rows || w !== dataset.train.cols || c !== 1) {
+    throw new SimdnetError(`model '${spec.name}' takes ${h}x${w}x${c} inputs, but ${dataset.name} images are ${dataset.train.rows}x${dataset.train.cols}x1`);
+  }
   const pixels = dataset.train.rows * dataset.train.cols;
   const total = Math.min(options.limit ?? dataset.train.count, dataset.train.count);
   const trainCount = Math.floor(total * (1 - options.validationSplit));

@@ -10,6 +10,12 @@ import { dataDir, haveBuild, haveData, startCli } from '../train/cli-run.js';
 
 const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 const tempDir = () => mkdtempSync(join(tmpdir(), 'simdnet-errors-'));
+/** A --spec file holding `content` (JSON, or text as it is). */
+function specFile(content: unknown): string {
+  const path = join(tempDir(), 'spec.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
 const mnist = (extra: string[] = []) => ['train', '--model', 'mlp', '--dataset', 'mnist', '--threads', '1', '--limit', '600', '--epochs', '1', ...extra];
 
 /** A data dir holding links to the real MNIST files, with one file replaced by `bytes` (or removed). */
@@ -66,6 +72,17 @@ const usageErrors: [string, string[], RegExp][] = [
   ['bench: unknown --model', ['bench', '--model', 'resnet'], /--model expects one of/],
   ['serve: --port abc', ['serve', '--port', 'abc'], /--port/],
   ['--resume of a folder without a checkpoint', ['train', '--resume', '/nonexistent/simdnet-ckpt'], /--resume \/nonexistent\/simdnet-ckpt: no checkpoint\.bin there to continue from/],
+  ['--model and --spec together', ['train', '--model', 'mlp', '--spec', 'x.json', '--dataset', 'mnist'], /--model and --spec name two models; give one/],
+  ['--spec of a missing file', ['train', '--spec', '/nonexistent/spec.json', '--dataset', 'mnist'], /--spec \/nonexistent\/spec\.json: no such file/],
+  ['--spec that is not JSON', ['train', '--spec', specFile('not json {'), '--dataset', 'mnist'], /spec\.json is not valid JSON/],
+  ['--spec with an unknown layer type', ['train', '--spec', specFile({ name: 'x', inputShape: [28, 28, 1], layers: [{ type: 'lstm' }] }), '--dataset', 'mnist'], /layer 0: unknown layer type "lstm" \(expected one of conv2d, /],
+  ['--spec with a typo in a field', ['train', '--spec', specFile({ inputShape: [28, 28, 1], layers: [{ type: 'dense', unit: 10, activation: 'softmax' }] }), '--dataset', 'mnist'], /layer 0 \(dense\): unknown field 'unit' \(expected units, activation\)/],
+  ['--spec whose shapes do not work out', ['train', '--spec', specFile({ inputShape: [28, 28, 1], layers: [{ type: 'dense', units: 10, activation: 'softmax' }] }), '--dataset', 'mnist'], /needs a flat input; add a Flatten before it \(input is \[28,28,1\]\)/],
+  ['--spec not ending in a softmax', ['train', '--spec', specFile({ inputShape: [28, 28, 1], layers: [{ type: 'flatten' }, { type: 'dense', units: 10 }] }), '--dataset', 'mnist'], /the last layer must be a Dense layer with softmax activation/],
+  ['--spec with an unknown optimizer', ['train', '--spec', specFile({ inputShape: [28, 28, 1], layers: [{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }], optimizer: { type: 'lion', learningRate: 1 } }), '--dataset', 'mnist'], /optimizer type "lion" is not supported \(adam, adamw, sgd\)/],
+  ['--spec with a bad momentum', ['train', '--spec', specFile({ inputShape: [28, 28, 1], layers: [{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }], optimizer: { type: 'sgd', learningRate: 0.1, momentum: 1.5 } }), '--dataset', 'mnist'], /optimizer: momentum must be a number in \[0, 1\), got 1\.5/],
+  ['--spec with a bad schedule', ['train', '--spec', specFile({ inputShape: [28, 28, 1], layers: [{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }], schedule: { type: 'stepDecay', every: 0 } }), '--dataset', 'mnist'], /schedule: every must be a whole number of epochs >= 1, got 0/],
+  ['study: --resume of a folder without a study', ['study', '--resume', '/nonexistent/simdnet-study'], /--resume \/nonexistent\/simdnet-study: no study checkpoint there to continue from/],
 ];
 
 describe.skipIf(!haveBuild)('CLI usage errors: one line, no stack, non-zero exit', () => {
@@ -89,6 +106,7 @@ describe.skipIf(!haveBuild || !haveData)('CLI data and run errors: one line, no 
     ['a truncated gzip file', () => mnist(['--data-dir', dataDirWith('train-labels-idx1-ubyte.gz', readFileSync(join(dataDir, 'mnist', 'train-labels-idx1-ubyte.gz')).subarray(0, 5000))]), /corrupt or truncated gzip data/],
     ['a corrupt IDX file (bad magic)', () => mnist(['--data-dir', dataDirWith('train-labels-idx1-ubyte.gz', gzipSync(Buffer.from('not an idx file at all')))]), /checksum mismatch/],
     ['a checksum mismatch (the test labels in place of the train labels)', () => mnist(['--data-dir', dataDirWith('train-labels-idx1-ubyte.gz', labels())]), /checksum mismatch \(MNIST train labels\).*it is MNIST test labels/],
+    ['--spec with an input shape other than the data', () => ['train', '--spec', specFile({ inputShape: [32, 32, 3], layers: [{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }] }), '--dataset', 'mnist'], /model 'model' takes 32x32x3 inputs, but mnist images are 28x28x1/],
     ['--limit leaving no training images', () => mnist(['--limit', '1']), /no training images left: --limit 1 with --validation-split 0\.1/],
     ['divergence with --lr 1e9', () => mnist(['--lr', '1e9']), /training diverged: the loss became NaN in epoch 1, batch \d+ of 9; try a lower learning rate than 1000000000$/m],
     ['a batch too big for wasm memory', () => ['train', '--model', 'cnn-tuned', '--dataset', 'mnist', '--threads', '1', '--limit', '600', '--batch-size', '1000000'], /model cnn-tuned with --batch-size 1000000 needs about \d+ MiB/],

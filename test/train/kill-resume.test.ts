@@ -2,7 +2,7 @@
 // epoch, then resumed, ends with the same weights bit for bit (and the same test accuracy) as an
 // uninterrupted run, and no half-written checkpoint file is left; Ctrl-C (SIGINT) saves and exits 130.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECKPOINT_FILE, readCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
@@ -128,5 +128,39 @@ describe.skipIf(!haveData || !haveBuild)('interrupting a training (CLI)', () => 
     expect(stopped.code).toBe(130);
     for (const name of readdirSync(dir)) expect(name).toBe(CHECKPOINT_FILE);
     expect(readCheckpoint(dir)!.meta.epoch).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  it('a custom spec (SGD with Nesterov momentum, cosine schedule) from --spec: SIGKILL mid-epoch, then --resume without the file, ends bit-identical', async () => {
+    const specFile = join(tempDir(), 'my-mlp.json');
+    writeFileSync(
+      specFile,
+      JSON.stringify({
+        name: 'my-mlp',
+        inputShape: [28, 28, 1],
+        layers: [{ type: 'flatten' }, { type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }],
+        optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: true },
+        schedule: { type: 'cosine' },
+      }),
+    );
+    const custom = ['train', '--spec', specFile, '--dataset', 'mnist', '--limit', '12000', '--epochs', '3', '--seed', '4', '--threads', '1', '--json'];
+    const refDir = tempDir();
+    const ref = await startCli([...custom, '--checkpoint', refDir]);
+    expect(ref.code, ref.stderr).toBe(0);
+    const refResult = resultOf(ref.stdout);
+    expect(refResult.spec.optimizer).toEqual({ type: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: true });
+    expect(refResult.testAccuracy).toBeGreaterThan(0.9); // it learns with this optimizer
+
+    const dir = tempDir();
+    const killed = await startCli([...custom, '--checkpoint', dir], {}, inEpoch2((child) => child.kill('SIGKILL')));
+    expect(killed.signal).toBe('SIGKILL');
+    onlyCheckpoint(dir);
+    expect(readCheckpoint(dir)!.meta.options.spec.name).toBe('my-mlp');
+    // The checkpoint carries the whole spec: no --spec needed to continue.
+    const resumed = await startCli(['train', '--resume', dir, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectSameState(readCheckpoint(refDir)!, readCheckpoint(dir)!);
+    const result = resultOf(resumed.stdout);
+    expect(result.testAccuracy).toBe(refResult.testAccuracy);
+    expect(result.testLoss).toBe(refResult.testLoss);
   }, 120_000);
 });
