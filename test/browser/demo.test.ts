@@ -99,6 +99,20 @@ describe.skipIf(blocked)('demo page in Chromium', () => {
     expect(problems).toEqual([]);
     expect(elsewhere).toEqual([]);
   });
+
+  // Last: the page reports the failure on the console too, which the test above would count.
+  it('stops a diverging run with the CLI\'s one-line message', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.fill('#learning-rate', '1e9');
+    await page.selectOption('#limit', '5000');
+    await page.click('#train');
+    await page.waitForSelector('body[data-state="failed"]', { timeout: 30_000 });
+    // The same words as `simdnet train --lr 1e9` (test/cli/errors.test.ts): one loop, one check.
+    expect(await page.textContent('#status')).toMatch(/^training diverged: the loss became NaN in epoch 1, batch \d+ of 71; try a lower learning rate than 1000000000$/);
+    expect(await page.getAttribute('#status', 'class')).toMatch(/error/);
+    await page.fill('#learning-rate', '');
+    await page.waitForSelector('#train:not([disabled])');
+  }, 60_000);
 });
 
 describe.skipIf(blocked)('demo page without cross-origin isolation', () => {

@@ -1,7 +1,7 @@
 // The demo page: pick a dataset and a model, train in a worker with live curves, inspect the
 // test set, then draw or pick an image and see the class probabilities. Uses only the public
 // embedding API (../index.ts), as any page would.
-import { createEngine, fetchDataset, type EpochRecord, type EvaluateResult, type WebDataset, type WebEngine, type WebModel } from '../index.js';
+import { MODELS, createEngine, fetchDataset, type EpochRecord, type EvaluateResult, type WebDataset, type WebEngine, type WebModel } from '../index.js';
 import { LineChart, type Series } from './chart.js';
 import { drawingToInput, paintImage } from './preprocess.js';
 
@@ -11,6 +11,7 @@ const ui = {
   dataset: $<HTMLSelectElement>('dataset'),
   model: $<HTMLSelectElement>('model'),
   epochs: $<HTMLInputElement>('epochs'),
+  learningRate: $<HTMLInputElement>('learning-rate'),
   limit: $<HTMLSelectElement>('limit'),
   threads: $<HTMLSelectElement>('threads'),
   train: $<HTMLButtonElement>('train'),
@@ -67,7 +68,7 @@ function fail(error: unknown): void {
 function refreshButtons(): void {
   ui.train.disabled = training || !engine || !dataset;
   ui.stop.disabled = !training;
-  for (const el of [ui.dataset, ui.model, ui.epochs, ui.limit, ui.threads]) el.disabled = training;
+  for (const el of [ui.dataset, ui.model, ui.epochs, ui.learningRate, ui.limit, ui.threads]) el.disabled = training;
   ui.saveWeights.disabled = training || !model || !modelClasses;
 }
 
@@ -143,6 +144,13 @@ async function train(): Promise<void> {
   const epochs = Math.max(1, Math.min(50, Math.floor(Number(ui.epochs.value) || 1)));
   const limit = Math.min(Number(ui.limit.value), data.train.count);
   const trainCount = Math.floor(limit * 0.9);
+  // Empty: the model's own rate (the placeholder shows it).
+  const rateText = ui.learningRate.value.trim();
+  const learningRate = rateText === '' ? undefined : Number(rateText);
+  if (learningRate !== undefined && !(learningRate > 0 && Number.isFinite(learningRate))) {
+    setStatus(`Learning rate must be a positive number, got '${rateText}'.`, true);
+    return;
+  }
   training = true;
   model = undefined;
   modelClasses = undefined;
@@ -160,6 +168,7 @@ async function train(): Promise<void> {
     model = current;
     const fit = await current.fit(data.train, {
       epochs,
+      learningRate,
       limit,
       validationSplit: 0.1,
       onBatch: (p) => {
@@ -190,7 +199,7 @@ async function train(): Promise<void> {
     showResults(evaluation, data);
     const last = fit.history[fit.history.length - 1];
     setStatus(
-      `${fit.stopped ? `Stopped during epoch ${fit.history.length}` : `Trained: ${fit.history.length} epoch${fit.history.length > 1 ? 's' : ''}`}, ${Math.round(fit.samplesPerSecond).toLocaleString()} samples/s` +
+      `${fit.stoppedAt ? `Stopped ${fit.stoppedAt.batch ? `during epoch ${fit.stoppedAt.epoch + 1}` : `after epoch ${fit.stoppedAt.epoch}`}` : `Trained: ${fit.history.length} epoch${fit.history.length > 1 ? 's' : ''}`}, ${Math.round(fit.samplesPerSecond).toLocaleString()} samples/s` +
         (last?.valAccuracy != null ? `, validation accuracy ${percent(last.valAccuracy, 2)}` : '') +
         `, test accuracy ${percent(evaluation.accuracy, 2)}.`,
     );
@@ -497,8 +506,14 @@ ui.dataset.addEventListener('change', () => {
 ui.threads.addEventListener('change', () => {
   startEngine().catch(fail);
 });
+/** The learning-rate field's placeholder is the chosen model's own rate, used when it is left empty. */
+const showModelRate = (): void => {
+  ui.learningRate.placeholder = String(MODELS[ui.model.value]?.optimizer.learningRate ?? '');
+};
+ui.model.addEventListener('change', showModelRate);
 
 fillThreads();
+showModelRate();
 clearDrawing();
 drawCurves({ trainLoss: [], trainAcc: [], valLoss: [], valAcc: [] }, Number(ui.epochs.value));
 loadingDataset = loadDataset(ui.dataset.value).catch(fail);
