@@ -5,6 +5,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { RunResult } from '../train/types.js';
 import { registry } from '../data/registry.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { describeTraining, describeTrainings } from '../train/study.js';
 import { accuracySpec, compareSpec, confusionSpec, curvesSpec, epochTimeSpec, gallerySpec, totalTimeSpec, type ChartNames } from './charts.js';
 import { renderSvg, scopeSvgIds } from './render.js';
 
@@ -83,10 +84,17 @@ function resultsTable(results: RunResult[]): string {
   return `<table id="results">\n<thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
 }
 
+/** Each model's whole training spec (layers, optimizer, schedule, loss), as the checkpoint holds it. */
+function specsSection(results: RunResult[]): string {
+  const specs = new Map(results.map((r) => [r.spec.name, r.spec]));
+  const blocks = [...specs.values()].map((spec) => `<details class="spec"><summary>${escapeHtml(spec.name)}: ${escapeHtml(describeTraining(spec))}, learning rate ${spec.optimizer.learningRate}</summary>\n<pre>${escapeHtml(JSON.stringify(spec, null, 1))}</pre>\n</details>`);
+  return `<h2>Training specs</h2>\n${blocks.join('\n')}`;
+}
+
 function page(results: RunResult[], sections: Section[], options: ReportOptions): string {
   const first = results[0];
   const setup = first
-    ? `${first.epochs} epoch(s), batch ${first.batchSize}, Adam, seed ${first.seed}, ${first.trainSamples} training and ${first.validationSamples} validation images, ${first.fma ? 'FMA' : 'plain SIMD'} kernels, ${first.threads} thread(s).`
+    ? `${first.epochs} epoch(s), batch ${first.batchSize}, ${describeTrainings(results)}, seed ${first.seed}, ${first.trainSamples} training and ${first.validationSamples} validation images, ${first.fma ? 'FMA' : 'plain SIMD'} kernels, ${first.threads} thread(s).`
     : 'No runs.';
   let n = 0;
   const body = sections
@@ -118,6 +126,7 @@ figcaption { font-size: 0.8rem; color: #666; }
 <p class="meta">${escapeHtml(setup)} Machine: ${escapeHtml(options.machine)}. Generated ${new Date().toISOString()}.</p>
 <h2>Results</h2>
 ${resultsTable(results)}
+${specsSection(results)}
 ${body}
 </body>
 </html>

@@ -1,5 +1,24 @@
 // The study's summary: one row per run, as Markdown for the README and the terminal.
 import type { RunResult } from './types.js';
+import type { TrainingSpec } from '../nn/spec.js';
+
+const OPTIMIZER_NAMES = { adam: 'Adam', adamw: 'AdamW', sgd: 'SGD' } as const;
+
+/** The optimizer and schedule in a few words ("Adam", "SGD, Nesterov momentum 0.9, cosine schedule"); the rate is per model. */
+export function describeTraining(spec: TrainingSpec): string {
+  const o = spec.optimizer;
+  const parts: string[] = [OPTIMIZER_NAMES[o.type]];
+  if (o.type === 'sgd' && o.momentum > 0) parts.push(`${o.nesterov ? 'Nesterov ' : ''}momentum ${o.momentum}`);
+  if (o.type === 'adamw') parts.push(`weight decay ${o.weightDecay}`);
+  if (spec.schedule.type !== 'constant') parts.push(`${spec.schedule.type} schedule`);
+  if (spec.schedule.warmupEpochs > 0) parts.push(`${spec.schedule.warmupEpochs} warm-up epochs`);
+  return parts.join(', ');
+}
+
+/** The distinct optimizers of a set of runs, for a header line. */
+export function describeTrainings(results: RunResult[]): string {
+  return [...new Set(results.map((r) => describeTraining(r.spec)))].join('; ');
+}
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
@@ -23,7 +42,7 @@ export function studyMarkdown(results: RunResult[], machine: string): string {
   return [
     '# simdnet study',
     '',
-    `${first ? `${first.epochs} epochs, batch ${first.batchSize}, Adam, seed ${first.seed}, ${first.fma ? 'FMA' : 'plain SIMD'} kernels, ${first.threads} thread(s).` : ''} Machine: ${machine}.`,
+    `${first ? `${first.epochs} epochs, batch ${first.batchSize}, ${describeTrainings(results)}, seed ${first.seed}, ${first.fma ? 'FMA' : 'plain SIMD'} kernels, ${first.threads} thread(s).` : ''} Machine: ${machine}.`,
     '',
     studyTable(results),
     '',

@@ -66,6 +66,9 @@ describe.skipIf(!haveData)('simdnet study --out: the HTML report', () => {
     // Nothing is fetched from a network: no http(s) references besides XML namespaces.
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     expect(html.replace(/xmlns(:\w+)?="http[^"]*"/g, '')).not.toMatch(/(src|href)="https?:/);
+    // Each model's whole training spec, as its checkpoint holds it.
+    for (const model of models) expect(html).toMatch(new RegExp(`<summary>${model}: Adam, learning rate 0\\.001</summary>`));
+    expect(html).toContain('&quot;optimizer&quot;: {');
   });
 
   // .ci/run installs Chromium and sets SIMDNET_REQUIRE_BROWSER: there a missing browser fails the launch instead of skipping.
