@@ -1,6 +1,7 @@
 // The kernel module's exports. Each file holds one family of kernels, forward beside backward.
 export { usesFma } from './simd';
-export { gemmNN, gemmNT, gemmTN, gemmPackFloats, peakMaddLoop } from './gemm';
+export { gemmNN, gemmNT, gemmTN, gemmPackFloats } from './gemm';
+export { peakMaddLoop } from './peak';
 export { im2col, col2imAdd, conv2dScratchFloats } from './conv-im2col';
 export { conv2dForward, conv2dPoolsInline } from './conv-forward';
 export { conv2dBackwardWeights, conv2dBackwardInput } from './conv-backward';

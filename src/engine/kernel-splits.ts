@@ -12,19 +12,53 @@ type Ptr = number;
 /** A kernel's name in the table (kernel-table.ts checks these names when it runs them). */
 type KernelName = string;
 
+/**
+ * The arguments of the call being split, read by name (p.m, p.batch). Behind the names is the
+ * call's own argument list, so reading costs an array load and nothing is copied per call.
+ */
+export interface CallArgs extends Args {}
+
+interface ArgsView {
+  readonly values: number[];
+  readonly index: Record<string, number>;
+}
+
+/** The call's argument list with some arguments changed: one thread's share of it. */
+export function withArgs(p: CallArgs, changes: Args): number[] {
+  const { values, index } = p as unknown as ArgsView;
+  const out = values.slice();
+  for (const name in changes) out[index[name]] = changes[name];
+  return out;
+}
+
+/** A class whose instances read `values[i]` as argument names[i]: one per kernel, built once. */
+export function argsView(names: readonly string[]): new (values: number[]) => CallArgs {
+  const index: Record<string, number> = {};
+  names.forEach((name, i) => (index[name] = i));
+  class View {
+    constructor(readonly values: number[]) {}
+  }
+  Object.defineProperty(View.prototype, 'index', { value: index });
+  names.forEach((name, i) => Object.defineProperty(View.prototype, name, { get(this: View) { return this.values[i]; } }));
+  return View as unknown as new (values: number[]) => CallArgs;
+}
+
 export interface SplitContext {
   readonly threads: number;
   /** Packing scratch of `thread`, as large as the caller's `own` (thread 0 uses `own`). */
   pack(thread: number, own: Ptr): Ptr;
 }
 
+/** One call per thread: the same kernel's argument list (from withArgs), or another kernel's arguments by name. */
+export type SplitCall = [KernelName, number[] | Args];
+
 export interface SplitCalls {
-  calls: [KernelName, Args][];
+  calls: SplitCall[];
   /** Runs on the calling thread once every thread is done. */
   after?: [KernelName, Args];
 }
 
-export type SplitRule = (p: Args, name: KernelName, context: SplitContext) => SplitCalls | null;
+export type SplitRule = (p: CallArgs, name: KernelName, context: SplitContext) => SplitCalls | null;
 
 /** Below this many multiply-adds a GEMM runs on one thread: waking workers costs more. */
 const MIN_PARALLEL_MACS = 1 << 16;
@@ -56,14 +90,14 @@ export function gemm(kind: 'gemmNN' | 'gemmNT' | 'gemmTN'): SplitRule {
       return {
         calls: splitRange(p.m, threads, 2).map(([i0, i1], t) => [
           kind,
-          { ...p, a: kind === 'gemmTN' ? p.a + i0 * 4 : p.a + i0 * p.lda * 4, c: p.c + i0 * p.ldc * 4, m: i1 - i0, pack: pack(t, p.pack) },
+          withArgs(p, { a: kind === 'gemmTN' ? p.a + i0 * 4 : p.a + i0 * p.lda * 4, c: p.c + i0 * p.ldc * 4, m: i1 - i0, pack: pack(t, p.pack) }),
         ]),
       };
     }
     return {
       calls: splitRange(p.n, threads, PANEL).map(([j0, j1], t) => [
         kind,
-        { ...p, b: kind === 'gemmNT' ? p.b + j0 * p.ldb * 4 : p.b + j0 * 4, c: p.c + j0 * 4, n: j1 - j0, pack: pack(t, p.pack) },
+        withArgs(p, { b: kind === 'gemmNT' ? p.b + j0 * p.ldb * 4 : p.b + j0 * 4, c: p.c + j0 * 4, n: j1 - j0, pack: pack(t, p.pack) }),
       ]),
     };
   };
@@ -81,11 +115,11 @@ export function bySamples(perSample: Record<string, (p: Args) => number>, option
     if (!options.always && p.batch * (pointers[0][1](p) / 4) < MIN_PARALLEL_ELEMENTS) return null;
     const bytes = pointers.map(([arg, size]) => [arg, size(p)] as const);
     return {
-      calls: splitRange(p.batch, threads, 1).map(([b0, b1], t) => {
-        const slice: Args = { ...p, batch: b1 - b0 };
+      calls: splitRange(p.batch, threads, 1).map(([b0, b1], t): SplitCall => {
+        const slice: Args = { batch: b1 - b0 };
         for (const [arg, size] of bytes) slice[arg] = advance(p[arg], b0 * size);
-        if ('pack' in p) slice.pack = pack(t, p.pack);
-        return [name, slice];
+        if (p.pack !== undefined) slice.pack = pack(t, p.pack);
+        return [name, withArgs(p, slice)];
       }),
     };
   };
@@ -96,10 +130,10 @@ export function byRows(perRow: Record<string, (p: Args) => number>): SplitRule {
   return (p, name, { threads }) => {
     if (p.rows * p.cols < MIN_PARALLEL_ELEMENTS) return null;
     return {
-      calls: splitRange(p.rows, threads, 1).map(([r0, r1]) => {
-        const slice: Args = { ...p, rows: r1 - r0 };
+      calls: splitRange(p.rows, threads, 1).map(([r0, r1]): SplitCall => {
+        const slice: Args = { rows: r1 - r0 };
         for (const [arg, size] of Object.entries(perRow)) slice[arg] = p[arg] + r0 * size(p);
-        return [name, slice];
+        return [name, withArgs(p, slice)];
       }),
     };
   };
@@ -110,10 +144,10 @@ export function elementwise(pointers: string[], minFactor = 1): SplitRule {
   return (p, name, { threads }) => {
     if (p.count < MIN_PARALLEL_ELEMENTS * minFactor) return null;
     return {
-      calls: splitRange(p.count, threads, 16).map(([i0, i1]) => {
-        const slice: Args = { ...p, count: i1 - i0 };
+      calls: splitRange(p.count, threads, 16).map(([i0, i1]): SplitCall => {
+        const slice: Args = { count: i1 - i0 };
         for (const arg of pointers) slice[arg] = advance(p[arg], i0 * 4);
-        return [name, slice];
+        return [name, withArgs(p, slice)];
       }),
     };
   };
@@ -154,7 +188,7 @@ export const dropoutSlices: SplitRule = (p, _name, { threads }) => {
 export const convWeightGradient: SplitRule = (p, name, { threads, pack }) => {
   if (p.rowCount * p.colCount * p.batch * p.outHeight * p.outWidth < MIN_PARALLEL_MACS) return null;
   if (p.rowCount >= p.colCount || p.colCount <= PANEL) {
-    return { calls: splitRange(p.rowCount, threads, 2).map(([i0, i1], t) => [name, { ...p, pack: pack(t, p.pack), firstRow: p.firstRow + i0, rowCount: i1 - i0 }]) };
+    return { calls: splitRange(p.rowCount, threads, 2).map(([i0, i1], t) => [name, withArgs(p, { pack: pack(t, p.pack), firstRow: p.firstRow + i0, rowCount: i1 - i0 })]) };
   }
-  return { calls: splitRange(p.colCount, threads, PANEL).map(([j0, j1], t) => [name, { ...p, pack: pack(t, p.pack), firstCol: p.firstCol + j0, colCount: j1 - j0 }]) };
+  return { calls: splitRange(p.colCount, threads, PANEL).map(([j0, j1], t) => [name, withArgs(p, { pack: pack(t, p.pack), firstCol: p.firstCol + j0, colCount: j1 - j0 })]) };
 };
