@@ -123,8 +123,8 @@ export async function runTrain(argv: string[]): Promise<void> {
       else console.log(epochLine(record, options.epochs));
     },
   }).finally(stop.dispose);
-  if (json) emitJson({ type: 'result', ...result });
-  else console.log('\n' + resultSummary(result));
+  // With --json the result is the last line, whatever else is printed: scripts read the last line.
+  if (!json) console.log('\n' + resultSummary(result));
   if (saveDir) {
     if (json) emitJson({ type: 'model', files: savedFiles });
     else console.log(`\nmodel saved to ${savedFiles.join(' and ')}`);
@@ -134,4 +134,5 @@ export async function runTrain(argv: string[]): Promise<void> {
     if (json) emitJson({ type: 'report', files });
     else console.log(`report written to ${files[files.length - 1]} (${files.length - 1} charts in images/)`);
   }
+  if (json) emitJson({ type: 'result', ...result });
 }

@@ -1,13 +1,24 @@
 // Per-epoch metrics for the user's own tools: --log FILE appends one JSON object per epoch as it
 // ends (JSON Lines, so a crashed run keeps what it finished); --csv FILE is rewritten whole after
-// every epoch, so it is always a complete, valid table.
+// every epoch, so it is always a complete, valid table. Both use Keras's keys, as its History and
+// CSVLogger write them (epoch counted from 0, loss, accuracy, val_loss, val_accuracy, in
+// CSVLogger's column order), so a notebook's plotting code reads them unchanged; simdnet's own
+// fields (seconds, model, dataset, epochs, time) follow.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SimdnetError } from '../engine/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { EpochRecord } from '../train/types.js';
 
-export interface LoggedEpoch extends EpochRecord {
+export interface LoggedEpoch {
+  /** Keras counts epochs from 0 in its logs (simdnet's epoch 1 is 0 here). */
+  epoch: number;
+  accuracy: number;
+  loss: number;
+  /** Absent without a validation split, as in Keras. */
+  val_accuracy?: number;
+  val_loss?: number;
+  seconds: number;
   model: string;
   dataset: string;
   epochs: number;
@@ -15,7 +26,17 @@ export interface LoggedEpoch extends EpochRecord {
   time: string;
 }
 
-export const CSV_COLUMNS = ['time', 'model', 'dataset', 'epoch', 'epochs', 'trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy', 'seconds'] as const;
+/** CSVLogger's columns (epoch, then Keras's keys sorted), then simdnet's. */
+export const CSV_COLUMNS = ['epoch', 'accuracy', 'loss', 'val_accuracy', 'val_loss', 'seconds', 'model', 'dataset', 'epochs', 'time'] as const;
+
+/** One epoch's record in Keras's terms. */
+export function kerasRecord(model: string, dataset: string, epochs: number, record: EpochRecord): LoggedEpoch {
+  const row: LoggedEpoch = { epoch: record.epoch - 1, accuracy: record.trainAccuracy, loss: record.trainLoss, seconds: record.seconds, model, dataset, epochs, time: new Date().toISOString() };
+  if (record.valAccuracy !== null && record.valLoss !== null) Object.assign(row, { val_accuracy: record.valAccuracy, val_loss: record.valLoss });
+  // Keras's key order: loss and accuracy, then the validation pair, then simdnet's.
+  const { epoch, loss, accuracy, val_loss, val_accuracy, ...rest } = row;
+  return { epoch, loss, accuracy, ...(val_loss === undefined ? {} : { val_loss, val_accuracy }), ...rest } as LoggedEpoch;
+}
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -48,7 +69,7 @@ export class MetricsLog {
   }
 
   epoch(model: string, dataset: string, epochs: number, record: EpochRecord): void {
-    const row: LoggedEpoch = { time: new Date().toISOString(), model, dataset, epochs, ...record };
+    const row = kerasRecord(model, dataset, epochs, record);
     this.rows.push(row);
     if (this.logPath) appendFileSync(this.logPath, JSON.stringify(row) + '\n');
     if (this.csvPath) writeFileAtomic(this.csvPath, toCsv(this.rows));

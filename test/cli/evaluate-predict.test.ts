@@ -51,8 +51,9 @@ function writePng(path: string, width: number, height: number, pixel: (x: number
 describe.skipIf(!haveData)('simdnet train --save, evaluate, predict', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'simdnet-cli-'));
   const modelDir = join(tmp, 'mlp');
-  let trained: { testAccuracy: number };
+  let trained: { testAccuracy: number; history: { trainAccuracy: number; valLoss: number }[] };
   let digit: Uint8Array;
+  let lastType: string;
   let label: number;
 
   beforeAll(async () => {
@@ -62,6 +63,7 @@ describe.skipIf(!haveData)('simdnet train --save, evaluate, predict', () => {
     expect(run.code).toBe(0);
     const lines = jsonLines(run.stdout);
     trained = lines.find((l) => l.type === 'result');
+    lastType = lines.at(-1).type;
     expect(lines.find((l) => l.type === 'model').files).toEqual([join(modelDir, 'model.json'), join(modelDir, 'group1-shard1of1.bin')]);
     const report = lines.find((l) => l.type === 'report').files as string[];
     expect(report.map((f) => f.slice(join(tmp, 'report').length + 1)).sort()).toEqual(
@@ -72,15 +74,22 @@ describe.skipIf(!haveData)('simdnet train --save, evaluate, predict', () => {
     label = mnist.test.labels[0];
   }, 60_000);
 
-  it('--log appends one JSON object per epoch, --csv writes a table', () => {
+  it('--log and --csv use Keras\'s History and CSVLogger keys, with the values of the run', () => {
     const log = jsonLines(readFileSync(join(tmp, 'log.jsonl'), 'utf8'));
-    expect(log.map((l) => l.epoch)).toEqual([1, 2]);
+    expect(log.map((l) => l.epoch)).toEqual([0, 1]); // Keras counts from 0
+    expect(Object.keys(log[0]).slice(0, 5)).toEqual(['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy']);
     expect(log[0]).toMatchObject({ model: 'mlp', dataset: 'mnist', epochs: 2 });
-    expect(typeof log[1].valAccuracy).toBe('number');
+    expect(log.map((l) => l.accuracy)).toEqual(trained.history.map((h: { trainAccuracy: number }) => h.trainAccuracy));
+    expect(log.map((l) => l.val_loss)).toEqual(trained.history.map((h: { valLoss: number }) => h.valLoss));
     const csv = readFileSync(join(tmp, 'metrics.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('time,model,dataset,epoch,epochs,trainLoss,trainAccuracy,valLoss,valAccuracy,seconds');
+    expect(csv[0]).toBe('epoch,accuracy,loss,val_accuracy,val_loss,seconds,model,dataset,epochs,time');
     expect(csv).toHaveLength(3);
-    expect(csv[2].split(',')[3]).toBe('2');
+    expect(csv[2].split(',')[0]).toBe('1');
+    expect(Number(csv[2].split(',')[1])).toBe(trained.history[1].trainAccuracy);
+  });
+
+  it('--json ends with the result line, after the model and report lines', () => {
+    expect(lastType).toBe('result');
   });
 
   it('evaluate reproduces the test accuracy the training run measured', async () => {
