@@ -2,11 +2,11 @@
 // the FMA and the plain-SIMD build, beside the measured peak of a register-only multiply-add loop.
 // Each kernel is checked on sampled elements against an f64 dot product before it is timed.
 // Run: npm run bench:kernels   (plain ESM; loads build/*.wasm the way src/engine/wasm.ts does, and the
-//   layer shapes from dist/simdnet-lib.js)
+//   layer shapes from dist/index.js)
 //   node bench/kernels.js conv2 dense   only the rows whose label contains one of the words
 //   SIMDNET_WASM_DIR=dir                loads dir/simdnet.{fma,simd}.wasm instead of build/
 import { readFileSync } from 'node:fs';
-const { MODELS, planModel } = await import(new URL('../dist/simdnet-lib.js', import.meta.url));
+const { MODELS, planModel } = await import(new URL('../dist/index.js', import.meta.url));
 import { setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 

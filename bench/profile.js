@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 
-const { Engine, modelSpec, loadDataset, stepper } = await import(new URL('../dist/simdnet-lib.js', import.meta.url));
+const { Engine, modelSpec, loadDataset, stepper } = await import(new URL('../dist/index.js', import.meta.url));
 
 const { values } = parseArgs({
   options: {

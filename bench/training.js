@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin', 'simdnet.js');
-const LIB = new URL('../dist/simdnet-lib.js', import.meta.url);
+const LIB = new URL('../dist/index.js', import.meta.url);
 const THIS = fileURLToPath(import.meta.url);
 const BATCH = 64;
 
@@ -219,7 +219,7 @@ async function main() {
   });
   if (values['tfjs-child']) return tfjsChild(values['tfjs-child'], values.models);
   if (!existsSync(new URL('../dist/simdnet.js', import.meta.url)) || !existsSync(LIB)) {
-    throw new Error('bench/training.js: dist/simdnet.js or dist/simdnet-lib.js is missing; run `npm run build` first');
+    throw new Error('bench/training.js: dist/simdnet.js or dist/index.js is missing; run `npm run build` first');
   }
   const { MODELS, planModel } = await import(LIB);
   const models = values.models.split(',');

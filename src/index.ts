@@ -1,4 +1,4 @@
-// The public Node API, bundled as dist/simdnet-lib.js for scripts (bench/training.js) that need
+// The public Node API (the package's "." export, dist/index.js): the engine, models as data,
 // more than the CLI: the engine, models as data, training and the dataset loader.
 export { Engine, type EngineOptions } from './engine/engine.js';
 export { SimdnetError } from './engine/errors.js';

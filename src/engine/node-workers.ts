@@ -1,4 +1,5 @@
-// Worker threads for Node: each runs dist/simdnet-worker.js (src/engine/worker-node.ts).
+// Worker threads for Node: each runs simdnet-worker.js (src/engine/worker-node.ts), found beside
+// the module that starts them (dist/), or in dist/ when this runs from src/engine (tests).
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +7,7 @@ import type { WorkerSpawner } from './thread-pool.js';
 import { SimdnetError } from './errors.js';
 
 function workerScript(): string {
-  for (const relative of ['./simdnet-worker.js', '../../dist/simdnet-worker.js', '../dist/simdnet-worker.js']) {
+  for (const relative of ['./simdnet-worker.js', '../../dist/simdnet-worker.js']) {
     const path = fileURLToPath(new URL(relative, import.meta.url));
     if (existsSync(path)) return path;
   }

@@ -16,9 +16,12 @@ export function variantFileName(variant: WasmVariant): string {
   return `simdnet.${variant.fma ? 'fma' : 'simd'}${variant.shared ? '.shared' : ''}.wasm`;
 }
 
-/** The build/ folder, from src/engine (tests, tsx) or dist/ (the bundled CLI). */
+/**
+ * Where the wasm builds are: beside the module that loads them (dist/, in the package and after
+ * `npm run build`), or build/ when this runs from src/engine (tests).
+ */
 export function buildDir(): string {
-  for (const relative of ['../build/', '../../build/']) {
+  for (const relative of ['./', '../../build/']) {
     const dir = fileURLToPath(new URL(relative, import.meta.url));
     if (existsSync(dir + variantFileName({ fma: false, shared: false }))) return dir;
   }

@@ -26,7 +26,11 @@ export type { LayerSpec } from '../nn/spec.js';
 export { registry as DATASETS } from '../data/registry.js';
 
 export interface CreateEngineOptions {
-  /** Folder URL holding simdnet.worker.js and the .wasm files; default: this module's folder. */
+  /**
+   * Folder URL holding simdnet.worker.js, simdnet.kernel-worker.js and the .wasm files, for a page
+   * that serves them from elsewhere. By default they are found beside this module, written as
+   * `new URL('./file', import.meta.url)` so that bundlers (Vite, webpack, esbuild) copy them.
+   */
   baseUrl?: string | URL;
   /** Threads to train with: a number, or 'auto' (the machine's cores when the page allows threads). */
   threads?: number | 'auto';
@@ -201,16 +205,17 @@ export class WebEngine {
 /** Starts the worker, loads the wasm kernels into it and reports how it will train. */
 export async function createEngine(options: CreateEngineOptions = {}): Promise<WebEngine> {
   if (typeof Worker === 'undefined') throw new SimdnetError('this environment has no Web Workers; simdnet trains in a worker');
-  const base = new URL(options.baseUrl ?? './', import.meta.url);
+  const base = options.baseUrl === undefined ? undefined : new URL(options.baseUrl, globalThis.location?.href);
   const isolated = globalThis.crossOriginIsolated === true;
   const cores = globalThis.navigator?.hardwareConcurrency || 1;
   const requested = options.threads === undefined || options.threads === 'auto' ? cores : options.threads;
   if (!Number.isInteger(requested) || requested < 1) throw new SimdnetError(`threads must be 'auto' or a positive integer, got ${options.threads}`);
-  const worker = new Worker(new URL('simdnet.worker.js', base), { type: 'module', name: 'simdnet' });
+  // The literal new URL(..., import.meta.url) form is what bundlers recognise and rewrite.
+  const worker = base ? new Worker(new URL('simdnet.worker.js', base), { type: 'module', name: 'simdnet' }) : new Worker(new URL('./simdnet.worker.js', import.meta.url), { type: 'module', name: 'simdnet' });
   const channel = new Channel(worker);
   let init: InitResult;
   try {
-    init = await channel.call({ op: 'init', fma: options.fma ?? 'auto', threads: isolated ? requested : 1, wasmBase: base.href });
+    init = await channel.call({ op: 'init', fma: options.fma ?? 'auto', threads: isolated ? requested : 1, baseUrl: base?.href });
   } catch (error) {
     worker.terminate();
     throw error;

@@ -13,7 +13,7 @@ import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } fro
 export type SpecInput = TrainingSpec | ModelSpec;
 
 export type Request =
-  | { op: 'init'; fma: FmaChoice; threads: number; wasmBase: string }
+  | { op: 'init'; fma: FmaChoice; threads: number; /** Where the kernel worker and the wasm files are, when not beside the worker. */ baseUrl?: string }
   | { op: 'build'; spec: SpecInput; options: ModelOptions }
   | { op: 'fit'; data: Samples; options: FitOptions; progressMs: number }
   | { op: 'evaluate'; data: Samples }

@@ -28,16 +28,26 @@ async function fetchBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/**
+ * The four builds, each named by a literal new URL(..., import.meta.url) so that a bundler copies
+ * the file and rewrites its address; a page's baseUrl takes precedence.
+ */
+function wasmUrl(variant: WasmVariant, baseUrl: string | undefined): URL {
+  if (baseUrl) return new URL(variantFileName(variant), baseUrl);
+  if (variant.fma) return variant.shared ? new URL('./simdnet.fma.shared.wasm', import.meta.url) : new URL('./simdnet.fma.wasm', import.meta.url);
+  return variant.shared ? new URL('./simdnet.simd.shared.wasm', import.meta.url) : new URL('./simdnet.simd.wasm', import.meta.url);
+}
+
 /** FMA (relaxed SIMD) where the browser validates it, else plain SIMD, else one clear error. */
-async function compileKernels(base: string, fma: FmaChoice, shared: boolean): Promise<{ module: WebAssembly.Module; variant: WasmVariant }> {
+async function compileKernels(baseUrl: string | undefined, fma: FmaChoice, shared: boolean): Promise<{ module: WebAssembly.Module; variant: WasmVariant }> {
   if (fma !== 'off') {
     const variant = { fma: true, shared };
-    const bytes = await fetchBytes(new URL(variantFileName(variant), base));
+    const bytes = await fetchBytes(wasmUrl(variant, baseUrl));
     if (WebAssembly.validate(bytes)) return { module: await WebAssembly.compile(bytes), variant };
     if (fma === 'on') throw new SimdnetError('fma: "on": this browser does not support WebAssembly relaxed SIMD');
   }
   const variant = { fma: false, shared };
-  const bytes = await fetchBytes(new URL(variantFileName(variant), base));
+  const bytes = await fetchBytes(wasmUrl(variant, baseUrl));
   if (!WebAssembly.validate(bytes)) {
     throw new SimdnetError('this browser lacks WebAssembly SIMD (needed: Chrome 91+, Firefox 89+, Safari 16.4+)');
   }
@@ -45,10 +55,13 @@ async function compileKernels(base: string, fma: FmaChoice, shared: boolean): Pr
 }
 
 /** Kernel threads as nested module workers; the shared memory and module travel in the init message. */
-function browserSpawner(base: string): WorkerSpawner {
+function browserSpawner(baseUrl: string | undefined): WorkerSpawner {
   return (init) =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(new URL('simdnet.kernel-worker.js', base), { type: 'module', name: `simdnet kernels ${init.thread}` });
+      const name = `simdnet kernels ${init.thread}`;
+      const worker = baseUrl
+        ? new Worker(new URL('simdnet.kernel-worker.js', baseUrl), { type: 'module', name })
+        : new Worker(new URL('./simdnet.kernel-worker.js', import.meta.url), { type: 'module', name });
       worker.onerror = (event) => reject(new SimdnetError(`kernel thread ${init.thread} failed to start: ${event.message || 'simdnet.kernel-worker.js could not be loaded'}`, 1));
       worker.onmessage = () => resolve({ terminate: () => worker.terminate() });
       worker.postMessage(init);
@@ -65,9 +78,9 @@ async function handle(id: number, request: Request): Promise<{ value: unknown; t
     case 'init': {
       // Threads need shared memory, which browsers give only to cross-origin isolated pages.
       const threads = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated ? request.threads : 1;
-      const { module, variant } = await compileKernels(request.wasmBase, request.fma, threads > 1);
+      const { module, variant } = await compileKernels(request.baseUrl, request.fma, threads > 1);
       engine?.close();
-      engine = await Engine.fromModule(module, variant, threads, browserSpawner(request.wasmBase));
+      engine = await Engine.fromModule(module, variant, threads, browserSpawner(request.baseUrl));
       engineBase = engine.mark();
       return { value: { variant, threads: engine.threads } };
     }
