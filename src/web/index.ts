@@ -15,14 +15,16 @@ import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
 import type { ImageSplit } from '../train/trainer.js';
 import type { Throughput, ThroughputOptions } from '../train/throughput.js';
 import type { BatchProgress, EpochRecord } from '../train/types.js';
-import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from './core.js';
-import type { BuildResult, FromWorker, InitResult, Request, Results, SpecInput } from './protocol.js';
+import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from '../api/model.js';
+import type { BuildResult, FromWorker, InitResult, ModelFiles, Request, Results, SpecInput } from './protocol.js';
+import type { ModelMetadata } from '../io/model-format.js';
 
 export { fetchDataset, type WebDataset, type FetchDatasetOptions } from './data.js';
 export { MODELS, MODEL_NAMES, SimdnetError };
 export type { Throughput, ThroughputOptions, ImageSplit };
 export type { BatchProgress, EpochRecord, EvaluateResult, FitOptions, FitResult, ModelOptions, ModelSpec, Samples, TrainingSpec };
 export type { LayerSpec } from '../nn/spec.js';
+export type { ModelFiles, ModelMetadata };
 export { registry as DATASETS } from '../data/registry.js';
 
 export interface CreateEngineOptions {
@@ -154,6 +156,15 @@ export class WebModel {
     this.check();
     await this.channel.call({ op: 'setWeights', weights });
   }
+
+  /**
+   * The model in the TensorFlow.js layers format, as `simdnet train --save` writes it: model.json's
+   * text and its one weights file (group1-shard1of1.bin); tf.loadLayersModel and engine.load read them.
+   */
+  async save(metadata: ModelMetadata = {}): Promise<ModelFiles> {
+    this.check();
+    return this.channel.call({ op: 'save', metadata });
+  }
 }
 
 export class WebEngine {
@@ -175,6 +186,19 @@ export class WebEngine {
     const built: BuildResult = await this.channel.call({ op: 'build', spec, options });
     this.current = new WebModel(this.channel, this, spec, built.paramCount, built.inputSize, built.classes);
     return this.current;
+  }
+
+  /**
+   * A model from TF.js layers files (what model.save(), `simdnet train --save` or TF.js itself
+   * write): model.json's text and the weight shards it names, by file name. Replaces the engine's
+   * model, as engine.model does.
+   */
+  async load(files: ModelFiles, options: ModelOptions = {}): Promise<WebModel & { metadata: ModelMetadata }> {
+    this.current = undefined;
+    const loaded = await this.channel.call({ op: 'load', files, options });
+    const model = Object.assign(new WebModel(this.channel, this, loaded.spec, loaded.paramCount, loaded.inputSize, loaded.classes), { metadata: loaded.metadata });
+    this.current = model;
+    return model;
   }
 
   /**

@@ -7,7 +7,8 @@ import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
 import type { ImageSplit } from '../train/trainer.js';
 import type { Throughput, ThroughputOptions } from '../train/throughput.js';
 import type { BatchProgress, EpochRecord } from '../train/types.js';
-import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from './core.js';
+import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from '../api/model.js';
+import type { ModelMetadata } from '../io/model-format.js';
 
 /** A training spec, or a model spec (Adam at 0.001, constant rate); the worker checks it whole. */
 export type SpecInput = TrainingSpec | ModelSpec;
@@ -20,6 +21,8 @@ export type Request =
   | { op: 'predict'; pixels: Uint8Array | Float32Array; count: number }
   | { op: 'getWeights' }
   | { op: 'setWeights'; weights: Float32Array }
+  | { op: 'save'; metadata: ModelMetadata }
+  | { op: 'load'; files: ModelFiles; options: ModelOptions }
   | { op: 'benchmark'; spec: SpecInput; data: ImageSplit; options: ThroughputOptions }
   | { op: 'stop' };
 
@@ -35,6 +38,17 @@ export interface BuildResult {
   classes: number;
 }
 
+/** A model in the TF.js layers format: model.json's text and its weight shards by file name. */
+export interface ModelFiles {
+  modelJson: string;
+  shards: Record<string, Uint8Array>;
+}
+
+export interface LoadResult extends BuildResult {
+  spec: TrainingSpec;
+  metadata: ModelMetadata;
+}
+
 export interface Results {
   init: InitResult;
   build: BuildResult;
@@ -42,6 +56,8 @@ export interface Results {
   evaluate: EvaluateResult;
   predict: Float32Array;
   getWeights: Float32Array;
+  save: ModelFiles;
+  load: LoadResult;
   setWeights: null;
   benchmark: Throughput;
   stop: null;

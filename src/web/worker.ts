@@ -5,8 +5,11 @@ import { SimdnetError } from '../engine/errors.js';
 import { variantFileName, type FmaChoice, type WasmVariant } from '../engine/wasm.js';
 import type { WorkerSpawner } from '../engine/thread-pool.js';
 import { measureThroughput } from '../train/throughput.js';
-import { ResidentModel } from './core.js';
+import { ResidentModel } from '../api/model.js';
 import { parseTrainingSpec } from '../nn/model-spec.js';
+import { readWeights, writeWeights } from '../nn/weights.js';
+import { layerNames, weightShapes } from '../io/keras-topology.js';
+import { MODEL_JSON, WEIGHTS_FILE, assembleWeights, checkGroupBytes, encodeModel, parseModelJson } from '../io/model-format.js';
 import type { FromWorker, Request, ToWorker } from './protocol.js';
 
 const scope = self as unknown as {
@@ -124,6 +127,39 @@ async function handle(id: number, request: Request): Promise<{ value: unknown; t
     case 'setWeights':
       needModel().setWeights(request.weights);
       return { value: null };
+    case 'save': {
+      const current = needModel();
+      const shapes = weightShapes(current.spec, layerNames(current.spec));
+      const { json, bin } = encodeModel(current.spec, readWeights(current.model).map((values, i) => ({ shape: shapes[i], values })), request.metadata);
+      return { value: { modelJson: JSON.stringify(json), shards: { [WEIGHTS_FILE]: bin } }, transfer: [bin.buffer] };
+    }
+    case 'load': {
+      if (!engine) throw new SimdnetError('the engine is not initialised');
+      const parsed = parseModelJson(request.files.modelJson, MODEL_JSON);
+      // Each group's shards, concatenated in the manifest's order, must hold exactly its bytes.
+      const groups = parsed.groups.map((group, g) => {
+        const parts = group.paths.map((path) => {
+          const shard = request.files.shards[path];
+          if (!shard) throw new SimdnetError(`${MODEL_JSON} needs the weights file ${path}; choose it together with ${MODEL_JSON}`);
+          return shard;
+        });
+        checkGroupBytes(parsed, g, parts.reduce((sum, part) => sum + part.length, 0), group.paths[0]);
+        const bytes = new Uint8Array(group.bytes);
+        let at = 0;
+        for (const part of parts) {
+          bytes.set(part, at);
+          at += part.length;
+        }
+        return bytes;
+      });
+      const weights = assembleWeights(parsed, groups, MODEL_JSON);
+      const spec = parseTrainingSpec(parsed.spec, MODEL_JSON);
+      model = undefined;
+      engine.release(engineBase);
+      model = new ResidentModel(engine, spec, request.options);
+      writeWeights(model.model, weights.map((w) => w.values), MODEL_JSON);
+      return { value: { paramCount: model.paramCount, inputSize: model.inputSize, classes: model.classes, spec, metadata: parsed.metadata } };
+    }
     case 'benchmark': {
       if (!engine) throw new SimdnetError('the engine is not initialised');
       const spec = parseTrainingSpec(request.spec, 'model spec');

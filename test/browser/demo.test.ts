@@ -1,7 +1,12 @@
 // The demo page in headless Chromium, served by the real `simdnet serve`: it is cross-origin
 // isolated, trains the MLP on 20,000 MNIST images in a worker to over 90% test accuracy, predicts
 // a digit drawn with the mouse, and fits a phone's width. Screenshots go to artifacts/.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { fileLoadHandler } from '../io/tfjs-files.js';
+import { loadModel } from '../../src/io/model-files.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname } from 'node:path';
@@ -86,6 +91,31 @@ describe.skipIf(blocked)('demo page in Chromium', () => {
     expect(sum).toBeLessThan(102);
     await page.screenshot({ path: `${ARTIFACTS}browser-demo.png`, fullPage: true });
   }, 30_000);
+
+  it('"Save weights" writes the TF.js layers format, which TF.js and simdnet read, and "Load weights" reads it back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-demo-save-'));
+    const trainedAccuracy = Number(await page.getAttribute('#test-accuracy', 'data-value'));
+    const downloads: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      page.on('download', async (download) => {
+        const path = join(dir, download.suggestedFilename());
+        await download.saveAs(path);
+        downloads.push(download.suggestedFilename());
+        if (downloads.length === 2) resolve();
+      });
+    });
+    await page.click('#save-weights');
+    await done;
+    expect(downloads.sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    // TF.js itself loads it; simdnet's reader does too, with the page's class names.
+    const tfModel = await tf.loadLayersModel(fileLoadHandler(dir));
+    expect(tfModel.outputs[0].shape).toEqual([null, 10]);
+    expect(loadModel(dir).metadata.classNames).toHaveLength(10);
+    // Loaded back into a fresh page state, it evaluates to the accuracy it was trained to.
+    await page.setInputFiles('#load-weights', [join(dir, 'model.json'), join(dir, 'group1-shard1of1.bin')]);
+    await page.waitForSelector('body[data-state="loaded"]', { timeout: 30_000 });
+    expect(await page.textContent('#status')).toMatch(new RegExp(`^Loaded model.json \\(mlp\\): test accuracy ${(trainedAccuracy * 100).toFixed(2)}% on MNIST\\.$`));
+  }, 60_000);
 
   it('fits a phone screen without sideways scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });

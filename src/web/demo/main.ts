@@ -437,8 +437,8 @@ ui.draw.addEventListener('pointercancel', endStroke);
 
 // ---- Weights
 
-function download(bytes: Float32Array, name: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as Float32Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+function download(data: Uint8Array | string, name: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer> | string], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -446,32 +446,41 @@ function download(bytes: Float32Array, name: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+// Save and load in the TensorFlow.js layers format (model.json + group1-shard1of1.bin), the files
+// `simdnet train --save` writes and tf.loadLayersModel reads.
 ui.saveWeights.addEventListener('click', async () => {
-  if (!model) return;
+  if (!model || !modelClasses) return;
   try {
-    const weights = await model.getWeights();
-    download(weights, `simdnet-${model.spec.name}-${modelDatasetName()}.bin`);
-    setStatus(`Saved ${weights.length.toLocaleString()} weights of ${model.spec.name} (float32, little-endian).`);
+    const files = await model.save({ dataset: modelDatasetName(), classNames: modelClasses });
+    download(files.modelJson, 'model.json', 'application/json');
+    for (const [name, bytes] of Object.entries(files.shards)) download(bytes, name, 'application/octet-stream');
+    setStatus(`Saved ${model.spec.name} as model.json and ${Object.keys(files.shards).join(', ')} (TensorFlow.js layers format).`);
   } catch (error) {
     fail(error);
   }
 });
 
 ui.loadWeights.addEventListener('change', async () => {
-  const file = ui.loadWeights.files?.[0];
+  const chosen = Array.from(ui.loadWeights.files ?? []);
   ui.loadWeights.value = '';
-  if (!file || !engine || !dataset || training) return;
+  if (chosen.length === 0 || !engine || !dataset || training) return;
   try {
-    if (file.size % 4 !== 0) throw new Error(`${file.name}: ${file.size} bytes is not a whole number of float32 weights`);
-    const weights = new Float32Array(await file.arrayBuffer());
-    const loaded = await engine.model(ui.model.value, { seed: 0 });
-    await loaded.setWeights(weights);
+    const json = chosen.find((f) => f.name.endsWith('.json'));
+    if (!json) throw new Error('choose model.json together with its weights file (group1-shard1of1.bin)');
+    const shards: Record<string, Uint8Array> = {};
+    for (const file of chosen) if (file !== json) shards[file.name] = new Uint8Array(await file.arrayBuffer());
+    const loaded = await engine.load({ modelJson: await json.text(), shards }, { seed: 0 });
+    const [h, w, c] = loaded.spec.inputShape;
+    if (h !== 28 || w !== 28 || c !== 1) throw new Error(`${json.name}: the model takes ${h}x${w}x${c} images; this page's datasets are 28x28x1`);
+    if (loaded.classes !== dataset.classNames.length) throw new Error(`${json.name}: the model has ${loaded.classes} classes; ${dataset.displayName} has ${dataset.classNames.length}`);
     model = loaded;
     modelClasses = dataset.classNames;
-    setStatus(`Loaded ${weights.length.toLocaleString()} weights into ${loaded.spec.name}; evaluating…`);
+    const from = loaded.metadata.dataset && loaded.metadata.dataset !== dataset.name ? ` (trained on ${loaded.metadata.dataset})` : '';
+    setStatus(`Loaded ${loaded.spec.name}${from}; evaluating…`);
     const evaluation = await loaded.evaluate(dataset.test);
     showResults(evaluation, dataset);
-    setStatus(`Loaded ${file.name} into ${loaded.spec.name}: test accuracy ${percent(evaluation.accuracy, 2)} on ${dataset.displayName}.`);
+    setStatus(`Loaded ${json.name} (${loaded.spec.name}${from}): test accuracy ${percent(evaluation.accuracy, 2)} on ${dataset.displayName}.`);
+    document.body.dataset.state = 'loaded';
     refreshButtons();
     await predictCurrent();
   } catch (error) {
