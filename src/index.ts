@@ -1,19 +1,44 @@
-// The public Node API (the package's "." export, dist/index.js): the engine, models as data,
-// more than the CLI: the engine, models as data, training and the dataset loader.
-export { Engine, type EngineOptions } from './engine/engine.js';
-export { SimdnetError } from './engine/errors.js';
-export { Sequential, type SequentialOptions } from './nn/sequential.js';
-export { Optimizer, parseOptimizer, type OptimizerSpec } from './optim/optimizer.js';
-export { parseSchedule, scheduledRate, type ScheduleSpec } from './optim/schedule.js';
-export { parseModelSpec, parseTrainingSpec, planModel } from './nn/model-spec.js';
-export { LAYERS } from './nn/layers/index.js';
-export { toKerasTopology } from './io/keras-topology.js';
-export { trainStep, runEpochs } from './train/loop.js';
-export { stepper } from './train/throughput.js';
+// simdnet's Node API (the package's "." export, dist/index.js).
+//
+//   import { createModel, loadDataset } from 'simdnet';
+//   const data = await loadDataset('mnist');
+//   const model = await createModel('cnn', { threads: 'auto', classNames: data.classNames });
+//   await model.fit(data.train, { epochs: 1, onEpoch: (r) => console.log(r) });
+//   console.log(model.evaluate(data.test).accuracy);
+//   model.save('models/cnn');
+//
+// Below the models: the engine, the layer registry, the training loop and the benchmarks, for
+// scripts that need more (bench/ uses them).
+
+// ---- Models, training, evaluation, prediction, saving and loading
+export { createModel, loadModel, Model, type CreateModelOptions, type EngineChoice, type ModelName } from './api/node.js';
+export type { EvaluateResult, FitCallbacks, FitOptions, FitResult, ModelOptions, Samples } from './api/model.js';
+export type { BatchProgress, EpochRecord, RunResult } from './train/types.js';
+export type { ModelMetadata } from './io/model-files.js';
+
+// ---- Specs: the named models, and parsing a spec of your own
 export { MODELS, MODEL_NAMES, modelSpec } from './nn/models.js';
-export type { LayerSpec, ModelSpec, TrainingSpec } from './nn/spec.js';
+export { parseModelSpec, parseTrainingSpec, planModel } from './nn/model-spec.js';
+export type { Activation, LayerSpec, LossSpec, ModelSpec, Shape, TrainingSpec } from './nn/spec.js';
+export type { OptimizerSpec } from './optim/optimizer.js';
+export type { ScheduleSpec } from './optim/schedule.js';
+export { LAYERS, LAYER_TYPES } from './nn/layers/index.js';
+
+// ---- Data
+export { loadDataset, type Dataset, type LoadDatasetOptions } from './data/resolve.js';
+export type { Split } from './data/idx.js';
+
+// ---- Errors: every error a user can act on is a SimdnetError with a one-line message
+export { SimdnetError } from './engine/errors.js';
+
+// ---- Lower level: the engine, the layers, the loop, the benchmarks
+export { Engine, type EngineOptions } from './engine/engine.js';
+export { Sequential, type SequentialOptions } from './nn/sequential.js';
+export { Optimizer, parseOptimizer } from './optim/optimizer.js';
+export { parseSchedule, scheduledRate } from './optim/schedule.js';
+export { toKerasTopology } from './io/keras-topology.js';
 export { train, type TrainOptions, type DatasetLike, type ImageSplit } from './train/trainer.js';
 export { evaluate } from './train/evaluate.js';
-export { measureThroughput, type Throughput, type ThroughputOptions } from './train/throughput.js';
-export { loadDataset, type Dataset, type LoadDatasetOptions } from './data/resolve.js';
+export { trainStep, runEpochs } from './train/loop.js';
+export { measureThroughput, stepper, type Throughput, type ThroughputOptions } from './train/throughput.js';
 export { describeMachine } from './util/machine.js';

@@ -1,8 +1,8 @@
 // A model that stays resident in one Engine between calls: fit, evaluate, predict, weights.
-// Free of DOM and Node APIs: the browser worker runs it, and bench/browser-vs-node.js runs the
-// very same code in Node, so the two throughputs compare one code path. Training goes through the
-// shared epoch loop (train/loop.ts), as `simdnet train` does: same shuffles, batches and optimizer
-// steps for a seed, same stop mechanism and divergence message.
+// Free of DOM and Node APIs: the browser worker runs it, and the Node API (node.ts) builds on it,
+// so page and Node train through one code path. Training goes through the shared epoch loop
+// (train/loop.ts), as `simdnet train` does: same shuffles, batches and optimizer steps for a seed,
+// same stop mechanism and divergence message.
 import type { Engine } from '../engine/engine.js';
 import { SimdnetError } from '../engine/errors.js';
 import { Sequential } from '../nn/sequential.js';
@@ -17,11 +17,18 @@ import { runEpochs, type LoopState } from '../train/loop.js';
 import type { BatchProgress, EpochRecord } from '../train/types.js';
 import { Random, deriveSeed } from '../util/random.js';
 
-/** Images as the datasets hold them: count·rows·cols bytes 0..255, row-major, and one label each. */
+/**
+ * Images as the datasets hold them: `count` images of the model's input shape, bytes 0..255,
+ * NHWC (row-major, channels last), and one label (class index) each. A dataset's split (with
+ * rows, cols and channels) is checked against the model's input shape too.
+ */
 export interface Samples {
   images: Uint8Array;
   labels: Uint8Array;
   count: number;
+  rows?: number;
+  cols?: number;
+  channels?: number;
 }
 
 export interface FitOptions {
@@ -116,7 +123,14 @@ export class ResidentModel {
   }
 
   private checkSamples(data: Samples, what: string): void {
+    if (!data || !(data.images instanceof Uint8Array) || !(data.labels instanceof Uint8Array)) {
+      throw new SimdnetError(`${what}: expected { images: Uint8Array, labels: Uint8Array, count }, such as a dataset's train or test split`);
+    }
     if (!Number.isInteger(data.count) || data.count < 0) throw new SimdnetError(`${what}: count must be a non-negative integer, got ${data.count}`);
+    const [h, w, c] = this.spec.inputShape;
+    if (data.rows !== undefined && (data.rows !== h || data.cols !== w || (data.channels ?? 1) !== c)) {
+      throw new SimdnetError(`${what}: model '${this.spec.name}' takes ${h}x${w}x${c} images, but these are ${data.rows}x${data.cols}x${data.channels ?? 1}`);
+    }
     if (data.images.length < data.count * this.inputSize) {
       throw new SimdnetError(`${what}: ${data.count} samples of ${this.inputSize} pixels need ${data.count * this.inputSize} image bytes, got ${data.images.length}`);
     }
