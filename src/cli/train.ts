@@ -8,6 +8,7 @@ import { SimdnetError } from '../engine/errors.js';
 import { createEpochProgress } from './progress.js';
 import { epochLine, resultSummary } from './format.js';
 import { saveModel } from '../io/model-files.js';
+import { describeSource } from '../data/dataset.js';
 import { MetricsLog } from '../report/metrics-log.js';
 import { writeReport } from '../report/report.js';
 import { describeMachine } from '../util/machine.js';
@@ -103,7 +104,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   const engine = await createEngine(values.fma as string | undefined, values.threads as string | undefined, ALL_CORES);
   if (resume) checkResumeOptions(resume.meta.options, runOptions(engine, spec, { name: datasetName }, options), resumeDir!);
   const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
-  if (!json) console.log(`training ${spec.name} on ${dataset.displayName} (${engine.variant.fma ? 'FMA' : 'SIMD'} kernels, data from ${dataset.source.dir})`);
+  if (!json) console.log(`training ${spec.name} on ${dataset.displayName} (${engine.variant.fma ? 'FMA' : 'SIMD'} kernels, data from ${describeSource(dataset.source)})`);
   const progress = createEpochProgress(spec.name, json ? 'off' : 'auto');
   // With a checkpoint to write, Ctrl-C stops after the batch and saves.
   const stop = stopOnSignals(checkpointDir !== undefined);

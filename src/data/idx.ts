@@ -1,6 +1,6 @@
 // IDX files (MNIST's format): a big-endian header, then unsigned bytes.
 //   images: 0x00000803, count, rows, cols, then count·rows·cols pixels, row-major
-//   labels: 0x00000801, count, then count labels 0..9
+//   labels: 0x00000801, count, then count labels (0..9 for the registered datasets)
 // Every size in the header is checked against the bytes actually present before anything is
 // sized from it, so a hostile or truncated file fails fast instead of allocating.
 import { createHash } from 'node:crypto';
@@ -13,6 +13,7 @@ export const IDX_IMAGES_MAGIC = 0x00000803;
 export const IDX_LABELS_MAGIC = 0x00000801;
 /** Largest decompressed IDX file accepted: Fashion-MNIST's train images are 47,040,016 bytes. */
 export const MAX_IDX_BYTES = 64 * 2 ** 20 + 16;
+/** Labels the registered datasets hold: 0..9. A folder of the user's own passes its own limit. */
 const NUM_CLASSES = 10;
 
 export type IdxKind = 'images' | 'labels';
@@ -29,7 +30,7 @@ export interface IdxImages {
 export interface IdxLabels {
   kind: 'labels';
   count: number;
-  /** count labels 0..9; a view into the file's bytes. */
+  /** count labels (below the limit the parser was given); a view into the file's bytes. */
   data: Uint8Array;
 }
 
@@ -37,12 +38,14 @@ export type IdxFile = IdxImages | IdxLabels;
 
 /** One split (train or test): images and their labels, counts checked to agree. */
 export interface Split {
-  /** count·rows·cols pixels 0..255, row-major (NHW, one channel). */
+  /** count·rows·cols·channels bytes 0..255, each image row-major with its channels last (NHWC). */
   images: Uint8Array;
   labels: Uint8Array;
   count: number;
   rows: number;
   cols: number;
+  /** 1 (grey: every IDX file) or 3 (RGB). */
+  channels: number;
 }
 
 const hex8 = (n: number): string => '0x' + n.toString(16).padStart(8, '0');
@@ -61,28 +64,41 @@ export function kindFromName(fileName: string): IdxKind | undefined {
   return undefined;
 }
 
-/** The raw IDX bytes: gunzipped (to at most MAX_IDX_BYTES) when they start with 1f 8b, else as given. */
-export function decompressIdx(bytes: Uint8Array, fileName: string): Uint8Array {
+/**
+ * The raw IDX bytes: gunzipped (to at most `maxBytes`, MAX_IDX_BYTES unless a folder of the user's
+ * own allows more) when they start with 1f 8b, else as given.
+ */
+export function decompressIdx(bytes: Uint8Array, fileName: string, maxBytes = MAX_IDX_BYTES): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
-    const out = gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES });
+    const out = gunzipSync(bytes, { maxOutputLength: maxBytes });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      throw new SimdnetError(`${fileName}: decompresses to more than ${MAX_IDX_BYTES} bytes, too large for an IDX file of this project`);
+      const what = maxBytes === MAX_IDX_BYTES ? 'too large for an IDX file of this project' : 'the most simdnet reads from one IDX file';
+      throw new SimdnetError(`${fileName}: decompresses to more than ${maxBytes} bytes, ${what}`);
     }
     throw new SimdnetError(`${fileName}: corrupt or truncated gzip data (${e.message}); delete it and download it again`);
   }
+}
+
+/** What a parse accepts beyond the registered datasets' limits (a folder of the user's own). */
+export interface IdxLimits {
+  /** Labels must be below this (default 10). */
+  classes?: number;
+  /** Largest decompressed file (default MAX_IDX_BYTES). */
+  maxBytes?: number;
 }
 
 /**
  * Parses an IDX file (gzipped or raw). `expect` defaults to what the name implies (idx3 images,
  * idx1 labels); with neither, either kind is accepted.
  */
-export function parseIdx(bytes: Uint8Array, fileName: string, expect: IdxKind | undefined = kindFromName(fileName)): IdxFile {
+export function parseIdx(bytes: Uint8Array, fileName: string, expect: IdxKind | undefined = kindFromName(fileName), limits: IdxLimits = {}): IdxFile {
+  const classes = limits.classes ?? NUM_CLASSES;
   const gz = isGzip(bytes);
-  const raw = decompressIdx(bytes, fileName);
+  const raw = decompressIdx(bytes, fileName, limits.maxBytes);
   if (raw.length < 8) {
     const hint = !gz && /\.gz$/.test(fileName) ? ' (and it is not gzip data either)' : '';
     throw new SimdnetError(`${fileName}: only ${raw.length} bytes, too short for an IDX header${hint}`);
@@ -118,8 +134,8 @@ export function parseIdx(bytes: Uint8Array, fileName: string, expect: IdxKind | 
   const data = raw.subarray(headerBytes);
   if (kind === 'labels') {
     for (let i = 0; i < data.length; i++) {
-      if (data[i] >= NUM_CLASSES) {
-        throw new SimdnetError(`${fileName}: label ${data[i]} at index ${i} is out of range, expected 0..${NUM_CLASSES - 1}`);
+      if (data[i] >= classes) {
+        throw new SimdnetError(`${fileName}: label ${data[i]} at index ${i} is out of range, expected 0..${classes - 1}`);
       }
     }
     return { kind, count, data };
@@ -134,7 +150,7 @@ export function pairSplit(images: IdxFile, labels: IdxFile, imagesName = 'images
   if (images.count !== labels.count) {
     throw new SimdnetError(`${imagesName} holds ${images.count} images but ${labelsName} holds ${labels.count} labels; they must be the same split of the same dataset`);
   }
-  return { images: images.data, labels: labels.data, count: images.count, rows: images.rows, cols: images.cols };
+  return { images: images.data, labels: labels.data, count: images.count, rows: images.rows, cols: images.cols, channels: 1 };
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { SimdnetError } from '../engine/errors.js';
 import { downloadFile, type ProgressCallback } from './download.js';
 import { createProgressRenderer } from './download-progress.js';
+import type { Dataset } from './dataset.js';
 import { pairSplit, readIdxFile, type IdxFile, type Split } from './idx.js';
 import {
   FILE_KEYS,
@@ -23,15 +24,7 @@ import {
   type Registry,
 } from './registry.js';
 
-export interface Dataset {
-  name: string;
-  displayName: string;
-  classNames: string[];
-  train: Split;
-  test: Split;
-  /** Where the files came from: which rule of the resolution order, and the folder. */
-  source: { kind: 'data-dir' | 'cache' | 'debian' | 'download'; dir: string };
-}
+export type { Dataset };
 
 export interface LoadDatasetOptions {
   /** Folder holding <name>/ subfolders, or the four files directly. Default: $SIMDNET_DATA. */

@@ -14,7 +14,7 @@ import { parseSchedule } from '../optim/schedule.js';
 export const MAX_SIDE = 1024;
 export const MAX_CHANNELS = 64;
 export const MAX_LAYERS = 64;
-const MAX_INPUT = 1 << 20;
+export const MAX_INPUT = 1 << 20;
 
 export interface LayerPlan {
   spec: LayerSpec;

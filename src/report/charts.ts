@@ -3,7 +3,7 @@
 // browser test looks for.
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunResult } from '../train/types.js';
-import { digitPngDataUrl } from './digits.js';
+import { imagePngDataUrl } from './image-png.js';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif';
 
@@ -130,6 +130,7 @@ export function confusionSpec(run: RunResult, names: ChartNames): TopLevelSpec {
 
 /** The top confused pairs, each with the test images the model got wrong most confidently. */
 export function gallerySpec(run: RunResult, names: ChartNames): TopLevelSpec {
+  const [height, width, channels] = run.spec.inputShape;
   const counts = new Map(run.topMisclassifications.map((m) => [`${m.trueClass}:${m.predictedClass}`, m.count]));
   const rank = new Map<string, number>();
   const rows = run.misclassifiedExamples.map((e) => {
@@ -139,7 +140,7 @@ export function gallerySpec(run: RunResult, names: ChartNames): TopLevelSpec {
     return {
       pair: `${run.classNames[e.trueClass]} → ${run.classNames[e.predictedClass]} (${counts.get(key) ?? 0} in all)`,
       rank: r,
-      url: digitPngDataUrl(e.pixels),
+      url: imagePngDataUrl(e.pixels, height, width, channels),
       caption: `${(e.confidence * 100).toFixed(0)}% · #${e.index}`,
       index: e.index,
     };

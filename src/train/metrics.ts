@@ -29,7 +29,7 @@ export function topMisclassifications(matrix: number[][], classNames: string[], 
 
 /**
  * For each of the top confused pairs, the test images the model got wrong most confidently,
- * with their pixels, for galleries.
+ * with their bytes (`bytesPerImage` = rows·cols·channels of each, NHWC), for galleries.
  */
 export function misclassifiedExamples(
   pairs: Misclassification[],
@@ -37,7 +37,7 @@ export function misclassifiedExamples(
   predictions: ArrayLike<number>,
   confidences: ArrayLike<number>,
   images: Uint8Array,
-  pixels: number,
+  bytesPerImage: number,
   perPair = 4,
 ): MisclassifiedExample[] {
   const examples: MisclassifiedExample[] = [];
@@ -53,7 +53,7 @@ export function misclassifiedExamples(
         trueClass: pair.trueClass,
         predictedClass: pair.predictedClass,
         confidence: confidences[index],
-        pixels: Array.from(images.subarray(index * pixels, (index + 1) * pixels)),
+        pixels: Array.from(images.subarray(index * bytesPerImage, (index + 1) * bytesPerImage)),
       });
     }
   }

@@ -7,7 +7,8 @@ import type { TrainingSpec } from '../nn/spec.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { Random } from '../util/random.js';
 import { trainStep, type StepContext } from './loop.js';
-import type { ImageSplit } from './trainer.js';
+import { SimdnetError } from '../engine/errors.js';
+import { imageBytes, type ImageSplit } from './split.js';
 
 export interface ThroughputOptions {
   batchSize: number;
@@ -27,9 +28,9 @@ export interface Throughput {
 
 /** A model, its optimizer and a shuffled dataset in engine memory, stepping through the data in a cycle. */
 export function stepper(engine: Engine, spec: TrainingSpec, split: ImageSplit, batchSize: number, seed: number): { context: StepContext; step: () => void } {
-  const pixels = split.rows * split.cols;
+  if (split.count < batchSize) throw new SimdnetError(`a benchmark of batch ${batchSize} needs at least ${batchSize} training images, the data has ${split.count}; use a smaller batch size`);
   const data = {
-    images: engine.storeU8(split.images.subarray(0, split.count * pixels), 'benchmark images'),
+    images: engine.storeU8(split.images.subarray(0, split.count * imageBytes(split)), 'benchmark images'),
     labels: engine.storeU8(split.labels.subarray(0, split.count), 'benchmark labels'),
   };
   const model = new Sequential(engine, spec, { maxBatch: batchSize, seed });

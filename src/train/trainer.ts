@@ -4,7 +4,8 @@
 import type { Engine } from '../engine/engine.js';
 import type { Ptr } from '../engine/kernel-table.js';
 import { Sequential } from '../nn/sequential.js';
-import type { TrainingSpec } from '../nn/spec.js';
+import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
+import { planModel } from '../nn/model-spec.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { spansRun } from '../optim/schedule.js';
 import { Random, deriveSeed } from '../util/random.js';
@@ -12,17 +13,37 @@ import { SimdnetError } from '../engine/errors.js';
 import { evaluate, range, type ResidentImages } from './evaluate.js';
 import { confusionMatrix, misclassifiedExamples, perClassAccuracy, topMisclassifications } from './metrics.js';
 import type { BatchProgress, EpochRecord, RunResult } from './types.js';
+import { imageBytes, type ImageSplit } from './split.js';
 import { checkResumeOptions, writeCheckpoint, type Checkpoint, type RunOptions } from './checkpoint.js';
 import { checkWeightsFinite, runEpochs, type LoopState, type StepContext } from './loop.js';
 
-export type { BatchProgress };
+export type { BatchProgress, ImageSplit };
 
-export interface ImageSplit {
-  images: Uint8Array; // count * rows * cols bytes
-  labels: Uint8Array;
-  count: number;
-  rows: number;
-  cols: number;
+const shapeOf = (split: ImageSplit): string => `${split.rows}x${split.cols}x${split.channels ?? 1}`;
+
+/**
+ * Refuses a model that does not take the dataset's images or has another number of classes, and a
+ * dataset whose arrays are shorter than its counts say or whose labels name classes it lacks.
+ */
+export function checkModelAgainstData(spec: ModelSpec, dataset: DatasetLike, trainCount = dataset.train.count): void {
+  const [h, w, c] = spec.inputShape;
+  const { train: tr, test: te } = dataset;
+  if (shapeOf(te) !== shapeOf(tr)) throw new SimdnetError(`${dataset.name}: the training images are ${shapeOf(tr)}, the test images ${shapeOf(te)}; they must be one size`);
+  if (h !== tr.rows || w !== tr.cols || c !== (tr.channels ?? 1)) {
+    throw new SimdnetError(`model '${spec.name}' takes ${h}x${w}x${c} inputs, but ${dataset.name} images are ${shapeOf(tr)}`);
+  }
+  const classes = planModel(spec).classes;
+  if (classes !== dataset.classNames.length) {
+    throw new SimdnetError(`model '${spec.name}' has ${classes} output classes, but ${dataset.name} has ${dataset.classNames.length}`);
+  }
+  for (const [split, count, what] of [[tr, trainCount, 'training'], [te, te.count, 'test']] as const) {
+    if (split.images.length < count * imageBytes(split) || split.labels.length < count) {
+      throw new SimdnetError(`${dataset.name}: ${count} ${what} images of ${shapeOf(split)} need ${count * imageBytes(split)} bytes and ${count} labels, got ${split.images.length} and ${split.labels.length}`);
+    }
+    for (let i = 0; i < count; i++) {
+      if (split.labels[i] >= classes) throw new SimdnetError(`${dataset.name}: ${what} label ${split.labels[i]} at index ${i} is out of range for its ${classes} classes`);
+    }
+  }
 }
 
 export interface DatasetLike {
@@ -128,9 +149,8 @@ interface ResidentSplit extends ResidentImages {
 }
 
 function makeResident(engine: Engine, split: ImageSplit, count: number, what: string): ResidentSplit {
-  const pixels = split.rows * split.cols;
   return {
-    images: engine.storeU8(split.images.subarray(0, count * pixels), `${what} images`),
+    images: engine.storeU8(split.images.subarray(0, count * imageBytes(split)), `${what} images`),
     labels: engine.storeU8(split.labels.subarray(0, count), `${what} labels`),
     count,
   };
@@ -145,12 +165,8 @@ export function checkTrainOptions(options: TrainOptions): void {
 
 export async function train(engine: Engine, spec: TrainingSpec, dataset: DatasetLike, options: TrainOptions): Promise<RunResult> {
   checkTrainOptions(options);
-  const [h, w, c] = spec.inputShape;
-  if (h !== dataset.train.rows || w !== dataset.train.cols || c !== 1) {
-    throw new SimdnetError(`model '${spec.name}' takes ${h}x${w}x${c} inputs, but ${dataset.name} images are ${dataset.train.rows}x${dataset.train.cols}x1`);
-  }
-  const pixels = dataset.train.rows * dataset.train.cols;
   const total = Math.min(options.limit ?? dataset.train.count, dataset.train.count);
+  checkModelAgainstData(spec, dataset, total);
   const trainCount = Math.floor(total * (1 - options.validationSplit));
   if (trainCount < 1) throw new SimdnetError(`no training images left: --limit ${total} with --validation-split ${options.validationSplit}`);
   const runOpts = runOptions(engine, spec, dataset, options);
@@ -271,7 +287,7 @@ export async function train(engine: Engine, spec: TrainingSpec, dataset: Dataset
       confusionMatrix: matrix,
       perClassAccuracy: perClassAccuracy(matrix),
       topMisclassifications: top,
-      misclassifiedExamples: misclassifiedExamples(top.slice(0, 5), labels, test.predictions, test.confidences, dataset.test.images, pixels),
+      misclassifiedExamples: misclassifiedExamples(top.slice(0, 5), labels, test.predictions, test.confidences, dataset.test.images, imageBytes(dataset.test)),
     };
   } finally {
     engine.release(mark);

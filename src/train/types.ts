@@ -39,7 +39,8 @@ export interface MisclassifiedExample {
   trueClass: number;
   predictedClass: number;
   confidence: number; // probability of the predicted class
-  pixels: number[]; // 28*28 bytes, row-major
+  /** The image's bytes, rows·cols·channels of the run's spec.inputShape, row-major, channels last. */
+  pixels: number[];
 }
 
 export interface RunResult {
