@@ -24,6 +24,12 @@ export interface ModelMetadata {
   /** One name per output class, in order. */
   classNames?: string[];
   testAccuracy?: number;
+  /** 'folder' when the data was a folder of the user's own (`--data DIR`): `dataset` is then its base name. */
+  source?: 'folder';
+  /** The fraction of each class held out for testing, when the folder had no test set of its own. */
+  testSplit?: number;
+  /** Grey models: whether the training images were light on dark (MNIST) or dark on light; predict matches it. */
+  background?: 'dark' | 'light';
 }
 
 /** One weight tensor with its Keras name and shape. */
@@ -100,6 +106,9 @@ function parseMetadata(value: unknown, file: string, classes: number): ModelMeta
   const out: ModelMetadata = {};
   if (typeof meta.dataset === 'string') out.dataset = meta.dataset;
   if (typeof meta.testAccuracy === 'number') out.testAccuracy = meta.testAccuracy;
+  if (meta.source === 'folder') out.source = 'folder';
+  if (typeof meta.testSplit === 'number' && meta.testSplit > 0 && meta.testSplit < 1) out.testSplit = meta.testSplit;
+  if (meta.background === 'dark' || meta.background === 'light') out.background = meta.background;
   if (meta.classNames !== undefined) {
     const names = meta.classNames;
     if (!Array.isArray(names) || names.length !== classes || !names.every((n) => typeof n === 'string' && n.length <= 100)) {

@@ -1,32 +1,33 @@
-// PNG files as model input: decode (pngjs), grey, pad to a square, area-resample to the model's
-// size, and match MNIST's polarity. MNIST and Fashion-MNIST are light shapes on a black
-// background; a photo or a drawing on paper is dark on light, so by default an image whose
-// border is mostly light is inverted.
-import { readFileSync, statSync } from 'node:fs';
-import { PNG } from 'pngjs';
+// PNG files as model input: decode, pad to the model's aspect ratio and area-resample to its
+// height x width, grey or RGB as the model takes them.
+// Grey models: the image is made grey (alpha composited over white, as a viewer shows it) and
+// matched to the polarity of the data the model learnt from. MNIST and Fashion-MNIST are light
+// shapes on a black background; a photo or a drawing on paper is dark on light, so by default an
+// image whose border is on the other side of mid-grey from the training data's is inverted.
+// Colour models: alpha is composited onto black, as the folder datasets read their PNGs, and the
+// image is never inverted unless --invert yes asks.
 import { SimdnetError } from '../engine/errors.js';
-
-/** Larger PNGs are refused before decoding: 4096x4096 RGBA is already 64 MiB. */
-const MAX_SIDE = 4096;
-const MAX_FILE_BYTES = 64 * 2 ** 20;
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+import { decodePngFile } from './png-decode.js';
 
 export type InvertChoice = 'auto' | 'yes' | 'no';
 
+/** Which way round the training images are: light shapes on a dark background (MNIST) or dark on light. */
+export type Background = 'dark' | 'light';
+
+export interface PngInputOptions {
+  /** Default 'auto': invert when the image's border and the training data's background differ. */
+  invert?: InvertChoice;
+  /** The training data's background (default 'dark', MNIST's); grey models only. */
+  background?: Background;
+}
+
 export interface ModelImage {
-  /** [size * size] greys in [0, 1], light shape on a dark background. */
+  /** height·width·channels values in [0, 1], row-major with channels last, as the model takes them. */
   pixels: Float32Array;
+  /** The file's own size. */
   width: number;
   height: number;
   inverted: boolean;
-}
-
-/** Width and height from the IHDR chunk, checked before pngjs allocates anything. */
-function pngSize(bytes: Uint8Array, file: string): [number, number] {
-  if (bytes.length < 24 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw new SimdnetError(`${file} is not a PNG file`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') throw new SimdnetError(`${file} is not a valid PNG (no IHDR header)`);
-  return [view.getUint32(16), view.getUint32(20)];
 }
 
 /** Greys in [0, 255] from 8-bit RGBA, composited over white as an image viewer shows it. */
@@ -39,15 +40,22 @@ function toGrey(rgba: Uint8Array, count: number): Float32Array {
   return grey;
 }
 
-function borderMean(grey: Float32Array, width: number, height: number): number {
+/** One channel of 8-bit RGBA in [0, 255], composited onto black (premultiplied by alpha). */
+function channelOnBlack(rgba: Uint8Array, count: number, channel: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = (rgba[i * 4 + channel] * rgba[i * 4 + 3]) / 255;
+  return out;
+}
+
+function borderMean(plane: Float32Array, width: number, height: number): number {
   let sum = 0;
   let n = 0;
   for (let x = 0; x < width; x++) {
-    sum += grey[x] + grey[(height - 1) * width + x];
+    sum += plane[x] + plane[(height - 1) * width + x];
     n += 2;
   }
   for (let y = 1; y < height - 1; y++) {
-    sum += grey[y * width] + grey[y * width + width - 1];
+    sum += plane[y * width] + plane[y * width + width - 1];
     n += 2;
   }
   return sum / n;
@@ -69,56 +77,58 @@ function areaWeights(inSize: number, outSize: number): { index: number; weight: 
 }
 
 /**
- * Resamples `grey` (width x height) to size x size by area averaging, after padding the shorter
- * side with `background` so the shape keeps its aspect ratio.
+ * Resamples `plane` (width x height) to outWidth x outHeight by area averaging, after padding it
+ * with `background` (centred) to the output's aspect ratio, so the shape keeps its proportions.
  */
-export function resizeSquare(grey: Float32Array, width: number, height: number, size: number, background: number): Float32Array {
-  const side = Math.max(width, height);
-  const left = Math.floor((side - width) / 2);
-  const top = Math.floor((side - height) / 2);
+export function resizePadded(plane: Float32Array, width: number, height: number, outWidth: number, outHeight: number, background: number): Float32Array {
+  const paddedWidth = Math.max(width, Math.round((height * outWidth) / outHeight));
+  const paddedHeight = Math.max(height, Math.round((width * outHeight) / outWidth));
+  const left = Math.floor((paddedWidth - width) / 2);
+  const top = Math.floor((paddedHeight - height) / 2);
   const at = (x: number, y: number) => {
     const sx = x - left;
     const sy = y - top;
-    return sx >= 0 && sx < width && sy >= 0 && sy < height ? grey[sy * width + sx] : background;
+    return sx >= 0 && sx < width && sy >= 0 && sy < height ? plane[sy * width + sx] : background;
   };
-  const taps = areaWeights(side, size);
-  const out = new Float32Array(size * size);
-  for (let oy = 0; oy < size; oy++) {
-    for (let ox = 0; ox < size; ox++) {
+  const tapsX = areaWeights(paddedWidth, outWidth);
+  const tapsY = areaWeights(paddedHeight, outHeight);
+  const out = new Float32Array(outWidth * outHeight);
+  for (let oy = 0; oy < outHeight; oy++) {
+    for (let ox = 0; ox < outWidth; ox++) {
       let sum = 0;
-      for (const ty of taps[oy]) for (const tx of taps[ox]) sum += ty.weight * tx.weight * at(tx.index, ty.index);
-      out[oy * size + ox] = sum;
+      for (const ty of tapsY[oy]) for (const tx of tapsX[ox]) sum += ty.weight * tx.weight * at(tx.index, ty.index);
+      out[oy * outWidth + ox] = sum;
     }
   }
   return out;
 }
 
-/** Reads a PNG (grey, grey+alpha, RGB, RGBA or palette; 1 to 16 bits) as a size x size model input. */
-export function readPngForModel(file: string, size: number, invert: InvertChoice = 'auto'): ModelImage {
-  let bytes: Buffer;
-  try {
-    const stat = statSync(file);
-    if (!stat.isFile()) throw new SimdnetError(`${file} is not a file`);
-    if (stat.size > MAX_FILE_BYTES) throw new SimdnetError(`${file} is ${stat.size} bytes; PNGs over ${MAX_FILE_BYTES} bytes are refused`);
-    bytes = readFileSync(file);
-  } catch (error) {
-    if (error instanceof SimdnetError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new SimdnetError(code === 'ENOENT' ? `image not found: ${file}` : `cannot read ${file}: ${(error as Error).message}`);
+/** `resizePadded` to a size x size square. */
+export function resizeSquare(grey: Float32Array, width: number, height: number, size: number, background: number): Float32Array {
+  return resizePadded(grey, width, height, size, size, background);
+}
+
+/**
+ * Reads a PNG (grey, grey+alpha, RGB, RGBA or palette; 1 to 16 bits) as one input of a model
+ * taking `shape` = [height, width, channels]: 1 channel (grey) or 3 (RGB).
+ */
+export function readPngForModel(file: string, shape: readonly [number, number, number], options: PngInputOptions = {}): ModelImage {
+  const [outHeight, outWidth, channels] = shape;
+  if (channels !== 1 && channels !== 3) throw new SimdnetError(`predict reads PNGs for models of 1 (grey) or 3 (RGB) channels; this one takes ${channels}`);
+  const invert = options.invert ?? 'auto';
+  const { width, height, rgba } = decodePngFile(file);
+  const count = width * height;
+  const planes = channels === 1 ? [toGrey(rgba, count)] : [0, 1, 2].map((c) => channelOnBlack(rgba, count, c));
+  let inverted = invert === 'yes';
+  if (channels === 1 && invert === 'auto') {
+    const lightBorder = borderMean(planes[0], width, height) > 127.5;
+    inverted = lightBorder !== ((options.background ?? 'dark') === 'light');
   }
-  const [width, height] = pngSize(bytes, file);
-  if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) throw new SimdnetError(`${file} is ${width}x${height}; simdnet reads PNGs of 1 to ${MAX_SIDE} pixels a side`);
-  let png: PNG;
-  try {
-    png = PNG.sync.read(bytes);
-  } catch (error) {
-    throw new SimdnetError(`${file} is not a readable PNG (${(error as Error).message})`);
-  }
-  const grey = toGrey(png.data, width * height);
-  const background = borderMean(grey, width, height);
-  const inverted = invert === 'yes' || (invert === 'auto' && background > 127.5);
-  if (inverted) for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i];
-  const pixels = resizeSquare(grey, width, height, size, inverted ? 255 - background : background);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.min(1, Math.max(0, pixels[i] / 255));
+  if (inverted) for (const plane of planes) for (let i = 0; i < count; i++) plane[i] = 255 - plane[i];
+  const pixels = new Float32Array(outHeight * outWidth * channels);
+  planes.forEach((plane, c) => {
+    const resized = resizePadded(plane, width, height, outWidth, outHeight, borderMean(plane, width, height));
+    for (let i = 0; i < resized.length; i++) pixels[i * channels + c] = Math.min(1, Math.max(0, resized[i] / 255));
+  });
   return { pixels, width, height, inverted };
 }
