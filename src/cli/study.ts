@@ -1,7 +1,8 @@
 // simdnet study: every model on every dataset, then one comparison table (Markdown and JSON).
 import { join, resolve } from 'node:path';
 import { intFlag, listFlag, parseFlags } from './args.js';
-import { ALL_CORES, DATASET_NAMES, commonOptions, createEngine, emitJson, getDataset, stopOnSignals } from './common.js';
+import { ALL_CORES, DATASET_NAMES, commonOptions, createEngine, emitJson, stopOnSignals } from './common.js';
+import { chooseData, describeData, fitSpec, loadData, type DataChoice } from './data-flags.js';
 import { MODEL_NAMES, modelSpec } from '../nn/models.js';
 import { TrainingInterrupted, train } from '../train/trainer.js';
 import { readCheckpoint } from '../train/checkpoint.js';
@@ -18,12 +19,16 @@ import type { RunResult } from '../train/types.js';
 
 export const studyHelp = `Usage: simdnet study [options]
 
-Trains every chosen model on every chosen dataset and writes a comparison.
+Trains every chosen model on every chosen dataset (or on one folder of your own, --data DIR)
+and writes a comparison. The named models take the data's image shape and class count.
 
 Options:
   --epochs N          epochs per run (default 10)
   --models LIST       comma-separated, from ${MODEL_NAMES.join(',')} (default: all)
   --datasets LIST     comma-separated, from ${DATASET_NAMES.join(',')} (default: both)
+  --data DIR          one folder of your own instead of --datasets (IDX files, or PNGs in
+                      train/<class>/ and test/<class>/; see simdnet train --help)
+  --test-split F      without a test set in DIR, hold out this fraction of each class (default 0.2)
   --out DIR           where results.md, results.json and the HTML report (index.html,
                       images/*.svg) go (default out/study)
   --log FILE          append one JSON object per epoch to FILE (JSON Lines)
@@ -46,6 +51,8 @@ export async function runStudy(argv: string[]): Promise<void> {
     epochs: { type: 'string' },
     models: { type: 'string' },
     datasets: { type: 'string' },
+    data: { type: 'string' },
+    'test-split': { type: 'string' },
     out: { type: 'string' },
     seed: { type: 'string' },
     limit: { type: 'string' },
@@ -68,14 +75,20 @@ export async function runStudy(argv: string[]): Promise<void> {
     const o = saved.options;
     values.epochs ??= String(o.epochs);
     values.models ??= o.models.join(',');
-    values.datasets ??= o.datasets.join(',');
+    const registered = o.datasets.every((d) => (DATASET_NAMES as readonly string[]).includes(d));
+    if (values.data === undefined && !registered) throw new SimdnetError(`--resume ${resumeDir}: the study ran on the folder '${o.datasets.join(',')}'; give --data with that folder to continue it`);
+    if (values.data === undefined) values.datasets ??= o.datasets.join(',');
     values.seed ??= String(o.seed);
     if (o.limit !== null) values.limit ??= String(o.limit);
     values.fma ??= o.fma ? 'on' : 'off';
   }
   const epochs = intFlag(values.epochs as string | undefined, 'epochs', 10);
   const models = listFlag(values.models as string | undefined, 'models', MODEL_NAMES);
-  const datasets = listFlag(values.datasets as string | undefined, 'datasets', DATASET_NAMES);
+  if (values.data !== undefined && values.datasets !== undefined) throw new SimdnetError('--datasets and --data name the data twice; give one');
+  // chooseData refuses --test-split without --data, and --data with --data-dir.
+  const choices: DataChoice[] =
+    values.data !== undefined || values['test-split'] !== undefined ? [chooseData(values)] : listFlag(values.datasets as string | undefined, 'datasets', DATASET_NAMES).map((name) => ({ kind: 'registered', name }));
+  const datasets = choices.map((choice) => choice.name);
   const seed = intFlag(values.seed as string | undefined, 'seed', 0, 0);
   const limit = values.limit === undefined ? undefined : intFlag(values.limit as string, 'limit', 1);
   const outDir = resolve((values.out as string | undefined) ?? join('out', 'study'));
@@ -89,10 +102,14 @@ export async function runStudy(argv: string[]): Promise<void> {
   const results: RunResult[] = saved ? [...saved.results] : [];
   const stop = stopOnSignals(checkpointDir !== undefined);
   try {
-    for (const datasetName of datasets) {
-      const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
+    for (const choice of choices) {
+      const dataset = await loadData(choice, values['data-dir'] as string | undefined);
+      const datasetName = dataset.name;
+      // Every model fitted to the data before any trains: one that cannot take it fails now, not an hour in.
+      const specs = new Map(models.map((name) => [name, fitSpec(modelSpec(name), true, dataset)]));
+      if (!json && choice.kind === 'folder') console.log(`${choice.dir}: ${describeData(dataset)}`);
       for (const modelName of models) {
-        const spec = modelSpec(modelName);
+        const spec = specs.get(modelName)!;
         const done = results.find((r) => r.model === modelName && r.dataset === datasetName);
         if (done) {
           if (!json) console.log(`\n== ${spec.name} on ${dataset.displayName}: finished before the interruption, test accuracy ${percent(done.testAccuracy)} ==`);

@@ -1,6 +1,9 @@
 // simdnet train: one model on one dataset, per-epoch metrics, then the test set.
 import { choiceFlag, floatFlag, intFlag, parseFlags } from './args.js';
-import { ALL_CORES, DATASET_NAMES, chooseSpec, commonOptions, createEngine, emitJson, getDataset, stopOnSignals } from './common.js';
+import { ALL_CORES, DATASET_NAMES, chooseSpec, commonOptions, createEngine, emitJson, stopOnSignals } from './common.js';
+import { chooseData, dataHelp, dataOptions, describeData, fitSpec, loadData } from './data-flags.js';
+import { describeSource, imageBackground } from '../data/dataset.js';
+import type { ModelMetadata } from '../io/model-files.js';
 import { MODEL_NAMES } from '../nn/models.js';
 import { runOptions, train } from '../train/trainer.js';
 import { checkResumeOptions, readCheckpoint, CHECKPOINT_FILE } from '../train/checkpoint.js';
@@ -8,7 +11,6 @@ import { SimdnetError } from '../engine/errors.js';
 import { createEpochProgress } from './progress.js';
 import { epochLine, resultSummary } from './format.js';
 import { saveModel } from '../io/model-files.js';
-import { describeSource } from '../data/dataset.js';
 import { MetricsLog } from '../report/metrics-log.js';
 import { writeReport } from '../report/report.js';
 import { describeMachine } from '../util/machine.js';
@@ -16,11 +18,16 @@ import { withLearningRate } from '../nn/model-spec.js';
 import type { TrainingSpec } from '../nn/spec.js';
 
 export const trainHelp = `Usage: simdnet train --model <${MODEL_NAMES.join('|')}> --dataset <${DATASET_NAMES.join('|')}> [options]
-       simdnet train --spec FILE.json --dataset <${DATASET_NAMES.join('|')}> [options]
+       simdnet train --model NAME --data DIR [options]
+       simdnet train --spec FILE.json --dataset NAME | --data DIR [options]
+
+A named model takes the data's image shape and class count (its layers in between unchanged);
+a --spec model must match the data already.
 
 Options:
   --spec FILE.json        a model of your own: {"name", "inputShape", "layers", and optionally
                           "optimizer", "schedule", "loss"} (see the README), instead of --model
+${dataHelp}
   --epochs N              epochs to train (default 10)
   --batch-size N          mini-batch size (default 64)
   --lr X                  the optimizer's learning rate (default: the spec's; 0.001, or 0.0001 for the tuned models)
@@ -48,9 +55,9 @@ function chooseSpecOf(saved: TrainingSpec, lr: number | undefined): TrainingSpec
 export async function runTrain(argv: string[]): Promise<void> {
   const { values } = parseFlags('train', argv, {
     ...commonOptions,
+    ...dataOptions,
     model: { type: 'string' },
     spec: { type: 'string' },
-    dataset: { type: 'string' },
     epochs: { type: 'string' },
     'batch-size': { type: 'string' },
     lr: { type: 'string' },
@@ -75,7 +82,12 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (resume) {
     // Unset flags take the checkpoint's values; set ones must agree (checked below).
     const saved = resume.meta.options;
-    values.dataset ??= saved.dataset;
+    if (values.dataset === undefined && values.data === undefined) {
+      if (!(DATASET_NAMES as readonly string[]).includes(saved.dataset)) {
+        throw new SimdnetError(`--resume ${resumeDir}: the run trained on the folder '${saved.dataset}'; give --data with that folder to continue it`);
+      }
+      values.dataset = saved.dataset;
+    }
     values.seed ??= String(saved.seed);
     values['batch-size'] ??= String(saved.batchSize);
     values['validation-split'] ??= String(saved.validationSplit);
@@ -87,8 +99,8 @@ export async function runTrain(argv: string[]): Promise<void> {
   const lr = values.lr === undefined ? resume?.meta.options.spec.optimizer.learningRate : floatFlag(values.lr as string, 'lr', 0, (x) => x > 0, 'a positive number');
   // Resuming without --model or --spec: the checkpoint's own spec (a custom model resumes too).
   const resumeOwn = resume && values.model === undefined && values.spec === undefined;
-  const spec = resumeOwn ? chooseSpecOf(resume.meta.options.spec, lr) : chooseSpec(values.model as string | undefined, values.spec as string | undefined, lr);
-  const datasetName = choiceFlag(values.dataset as string | undefined, 'dataset', DATASET_NAMES);
+  const chosenSpec = resumeOwn ? chooseSpecOf(resume.meta.options.spec, lr) : chooseSpec(values.model as string | undefined, values.spec as string | undefined, lr);
+  const data = chooseData(values);
   const options = {
     epochs: intFlag(values.epochs as string | undefined, 'epochs', 10),
     batchSize: intFlag(values['batch-size'] as string | undefined, 'batch-size', 64),
@@ -102,9 +114,19 @@ export async function runTrain(argv: string[]): Promise<void> {
   const metricsLog = new MetricsLog(values.log as string | undefined, values.csv as string | undefined);
   let savedFiles: string[] = [];
   const engine = await createEngine(values.fma as string | undefined, values.threads as string | undefined, ALL_CORES);
-  if (resume) checkResumeOptions(resume.meta.options, runOptions(engine, spec, { name: datasetName }, options), resumeDir!);
-  const dataset = await getDataset(datasetName, values['data-dir'] as string | undefined);
-  if (!json) console.log(`training ${spec.name} on ${dataset.displayName} (${engine.variant.fma ? 'FMA' : 'SIMD'} kernels, data from ${describeSource(dataset.source)})`);
+  const dataset = await loadData(data, values['data-dir'] as string | undefined);
+  const datasetName = dataset.name;
+  const spec = fitSpec(chosenSpec, !resumeOwn && values.model !== undefined, dataset);
+  if (resume) checkResumeOptions(resume.meta.options, runOptions(engine, spec, dataset, options), resumeDir!);
+  if (!json) {
+    console.log(`training ${spec.name} on ${dataset.displayName} (${engine.variant.fma ? 'FMA' : 'SIMD'} kernels, data from ${describeSource(dataset.source)})`);
+    if (data.kind === 'folder') console.log(describeData(dataset));
+  }
+  const metadata: ModelMetadata = { dataset: datasetName, classNames: dataset.classNames };
+  if (data.kind === 'folder') metadata.source = 'folder';
+  if (dataset.testSplit !== undefined) metadata.testSplit = dataset.testSplit;
+  const background = imageBackground(dataset.train);
+  if (background) metadata.background = background;
   const progress = createEpochProgress(spec.name, json ? 'off' : 'auto');
   // With a checkpoint to write, Ctrl-C stops after the batch and saves.
   const stop = stopOnSignals(checkpointDir !== undefined);
@@ -114,7 +136,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     resume,
     signal: stop.signal,
     onTrained: (model) => {
-      if (saveDir) savedFiles = saveModel(saveDir, model, { dataset: datasetName, classNames: dataset.classNames });
+      if (saveDir) savedFiles = saveModel(saveDir, model, metadata);
     },
     onBatch: (p) => progress.update(p),
     onEpoch: (record) => {
