@@ -24,8 +24,13 @@ const stubNode = {
   name: 'stub-node-builtins',
   setup(b) {
     // The engine loads its Node-only parts (file reading, worker_threads) with import() inside
-    // Engine.create, which browsers never call: leave those out of the bundle altogether.
-    b.onResolve({ filter: /^\./ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
+    // Engine.create, which browsers never call. Each becomes a module that throws if ever loaded,
+    // so the bundle names no file that is not there (a bundler using it would try to resolve one).
+    b.onResolve({ filter: /^\./ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'node-only' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
+      contents: `throw new Error('${args.path} is Node-only: in a browser, use createEngine() from simdnet/web');`,
+      loader: 'js',
+    }));
     b.onResolve({ filter: /^node:/ }, (args) => {
       if (!nodeStubs[args.path]) {
         return { errors: [{ text: `${args.path} (imported by ${args.importer}) has no browser stub in scripts/build-web.js` }] };

@@ -11,7 +11,7 @@
 // scripts that need more (bench/ uses them).
 
 // ---- Models, training, evaluation, prediction, saving and loading
-export { createModel, loadModel, Model, type CreateModelOptions, type EngineChoice, type ModelName } from './api/node.js';
+export { createModel, loadModel, Model, type CreateModelOptions, type DataShape, type EngineChoice, type ModelName } from './api/node.js';
 export type { EvaluateResult, FitCallbacks, FitOptions, FitResult, ModelOptions, Samples } from './api/model.js';
 export type { BatchProgress, EpochRecord, RunResult } from './train/types.js';
 export type { ModelMetadata } from './io/model-files.js';
@@ -24,8 +24,10 @@ export type { OptimizerSpec } from './optim/optimizer.js';
 export type { ScheduleSpec } from './optim/schedule.js';
 export { LAYERS, LAYER_TYPES } from './nn/layers/index.js';
 
-// ---- Data
+// ---- Data: the registered datasets, a folder of your own (IDX files or PNGs by class), typed arrays
 export { loadDataset, type Dataset, type LoadDatasetOptions } from './data/resolve.js';
+export { loadFolderDataset, type FolderDatasetOptions } from './data/folder.js';
+export { datasetFromArrays, type ArrayDatasetInput, type PixelArray } from './data/arrays.js';
 export type { Split } from './data/idx.js';
 
 // ---- Errors: every error a user can act on is a SimdnetError with a one-line message

@@ -149,7 +149,8 @@ export class ResidentModel {
   }
 
   /** Trains; the optimizer's state carries over from one fit to the next, as in Keras. */
-  async fit(data: Samples, options: FitOptions = {}, callbacks: FitCallbacks = {}): Promise<FitResult> {
+  async fit(data: Samples, options: FitOptions & FitCallbacks = {}): Promise<FitResult> {
+    const callbacks: FitCallbacks = options;
     this.checkSamples(data, 'fit');
     const o = {
       epochs: options.epochs ?? 1,

@@ -7,6 +7,7 @@ import { SimdnetError } from '../engine/errors.js';
 import type { FmaChoice } from '../engine/wasm.js';
 import { modelSpec, MODEL_NAMES } from '../nn/models.js';
 import { parseTrainingSpec } from '../nn/model-spec.js';
+import { forData } from '../nn/for-data.js';
 import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
 import { writeWeights } from '../nn/weights.js';
 import { loadModel as readModelDir, saveModel, type ModelMetadata } from '../io/model-files.js';
@@ -23,8 +24,20 @@ export interface EngineChoice {
   fma?: FmaChoice;
 }
 
+/** What a model needs to know of its data: the image shape and the class names. */
+export interface DataShape {
+  classNames: string[];
+  train: { rows: number; cols: number; channels: number };
+}
+
 export interface CreateModelOptions extends ModelOptions, EngineChoice {
-  /** The class names, in label order, kept with the model and written by save(). */
+  /**
+   * The data the model is for (a loaded Dataset): a named model takes its image shape and class
+   * count (the notebook's layers in between, unchanged; MNIST gives the notebook's models exactly),
+   * and the model keeps its class names. A spec of your own must already match it.
+   */
+  data?: DataShape;
+  /** The class names, in label order, kept with the model and written by save() (default: the data's). */
   classNames?: string[];
 }
 
@@ -66,10 +79,16 @@ export class Model extends ResidentModel {
  */
 export async function createModel(model: ModelName | TrainingSpec | ModelSpec, options: CreateModelOptions = {}): Promise<Model> {
   if (typeof model === 'string' && !MODEL_NAMES.includes(model)) throw new SimdnetError(`unknown model '${model}': expected one of ${MODEL_NAMES.join(', ')}`);
-  const spec = typeof model === 'string' ? modelSpec(model) : parseTrainingSpec(model, 'model spec');
+  let spec = typeof model === 'string' ? modelSpec(model) : parseTrainingSpec(model, 'model spec');
+  const data = options.data;
+  if (data) {
+    const shape = [data.train.rows, data.train.cols, data.train.channels] as const;
+    if (typeof model === 'string') spec = forData(spec, shape, data.classNames.length);
+    else if (spec.inputShape.some((n, i) => n !== shape[i])) throw new SimdnetError(`model spec '${spec.name}' takes ${spec.inputShape.join('x')} images, but the data's are ${shape.join('x')}`);
+  }
   const engine = await startEngine(options);
   try {
-    return new Model(engine, spec, options, options.classNames);
+    return new Model(engine, spec, options, options.classNames ?? data?.classNames);
   } catch (error) {
     engine.close();
     throw error;

@@ -99,7 +99,8 @@ async function handle(id: number, request: Request): Promise<{ value: unknown; t
       const current = needModel();
       stopFit = new AbortController();
       let lastPost = 0;
-      const result = await current.fit(request.data, request.options, {
+      const result = await current.fit(request.data, {
+        ...request.options,
         onBatch: (progress) => {
           const now = performance.now();
           if (now - lastPost >= request.progressMs || progress.batch === progress.batches) {
