@@ -28,6 +28,8 @@ export interface Throughput {
 
 /** A model, its optimizer and a shuffled dataset in engine memory, stepping through the data in a cycle. */
 export function stepper(engine: Engine, spec: TrainingSpec, split: ImageSplit, batchSize: number, seed: number): { context: StepContext; step: () => void } {
+  const [h, w, c] = spec.inputShape;
+  if (h * w * c !== imageBytes(split)) throw new SimdnetError(`model '${spec.name}' takes ${h}x${w}x${c} inputs, but the benchmark's images are ${split.rows}x${split.cols}x${split.channels ?? 1}`);
   if (split.count < batchSize) throw new SimdnetError(`a benchmark of batch ${batchSize} needs at least ${batchSize} training images, the data has ${split.count}; use a smaller batch size`);
   const data = {
     images: engine.storeU8(split.images.subarray(0, split.count * imageBytes(split)), 'benchmark images'),

@@ -7,6 +7,7 @@ import { datasetFromArrays, type ArrayDatasetInput } from '../../src/data/arrays
 import { forData } from '../../src/nn/for-data.js';
 import { MODELS } from '../../src/nn/models.js';
 import { train } from '../../src/train/trainer.js';
+import { measureThroughput } from '../../src/train/throughput.js';
 import { classImage, lcg } from './folder-fixtures.js';
 
 /** `count` learnable h x w x 3 images (a red, green or blue square), labels cycling 0, 1, 2. */
@@ -90,5 +91,8 @@ describe('train() on data of another shape', () => {
     await expect(train(engine, forData(MODELS.mlp, [10, 10, 3], 4), data, options)).rejects.toThrow("model 'mlp' has 4 output classes, but arrays has 3");
     const bad = { ...data, test: { ...data.test, labels: data.test.labels.map((l, i) => (i === 2 ? 7 : l)) } };
     await expect(train(engine, forData(MODELS.mlp, [10, 10, 3], 3), bad, options)).rejects.toThrow('arrays: test label 7 at index 2 is out of range for its 3 classes');
+    const bench = { batchSize: 16, batches: 1, warmupBatches: 1, repeats: 1, seed: 0 };
+    expect(measureThroughput(engine, forData(MODELS.mlp, [10, 10, 3], 3), data.train, bench).samplesPerSecond).toBeGreaterThan(0);
+    expect(() => measureThroughput(engine, forData(MODELS.mlp, [10, 10, 3], 3), { ...data.train, channels: undefined }, bench)).toThrow("model 'mlp' takes 10x10x3 inputs, but the benchmark's images are 10x10x1");
   }, 30_000);
 });
