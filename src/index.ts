@@ -25,7 +25,7 @@ export type { ScheduleSpec } from './optim/schedule.js';
 export { LAYERS, LAYER_TYPES } from './nn/layers/index.js';
 
 // ---- Data: the registered datasets, a folder of your own (IDX files or PNGs by class), typed arrays
-export { loadDataset, type Dataset, type LoadDatasetOptions } from './data/resolve.js';
+export { defaultCacheDir, loadDataset, type Dataset, type LoadDatasetOptions } from './data/resolve.js';
 export { loadFolderDataset, type FolderDatasetOptions } from './data/folder.js';
 export { datasetFromArrays, type ArrayDatasetInput, type PixelArray } from './data/arrays.js';
 export type { Split } from './data/idx.js';

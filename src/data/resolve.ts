@@ -7,6 +7,7 @@
 // match the registry.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SimdnetError } from '../engine/errors.js';
 import { downloadFile, type ProgressCallback } from './download.js';
@@ -52,16 +53,23 @@ export interface LoadDatasetOptions {
 export const DEBIAN_DATASETS_DIR = '/usr/share/datasets';
 
 /**
- * The package's datasets/ folder: ../../datasets from src/data/, ../datasets from the bundled
- * dist/simdnet.js. Recognised by its registry.json; the first candidate if neither has one.
+ * The repository's datasets/ folder (../../datasets from src/data/, ../datasets from dist/),
+ * recognised by its registry.json; undefined in an installed package, which ships no datasets/.
  */
-export function packageDatasetsDir(): string {
+export function packageDatasetsDir(): string | undefined {
   const candidates = ['../../datasets', '../datasets'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
-  return candidates.find((dir) => existsSync(join(dir, 'registry.json'))) ?? candidates[0];
+  return candidates.find((dir) => existsSync(join(dir, 'registry.json')));
 }
 
-export function defaultCacheDir(): string {
-  return join(packageDatasetsDir(), 'cache');
+/**
+ * Where downloads are kept: $SIMDNET_CACHE; else datasets/cache/ in a checkout of the repository;
+ * else the user's cache ($XDG_CACHE_HOME/simdnet, or ~/.cache/simdnet), never inside node_modules.
+ */
+export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
+  if (env.SIMDNET_CACHE) return env.SIMDNET_CACHE;
+  const repo = packageDatasetsDir();
+  if (repo) return join(repo, 'cache');
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'simdnet');
 }
 
 /** Path of a file in dir: the decompressed name (faster to load) first, then the .gz. */
@@ -141,7 +149,7 @@ export function locateDataset(name: string, opts: Pick<LoadDatasetOptions, 'data
   const info = getDataset(name, opts.registry ?? defaultRegistry);
   const dataDir = opts.dataDir || (opts.env ?? process.env).SIMDNET_DATA || undefined;
   if (dataDir) return { kind: 'data-dir', ...filesInDataDir(dataDir, name, info) };
-  const cacheDir = join(opts.cacheDir ?? defaultCacheDir(), name);
+  const cacheDir = join(opts.cacheDir ?? defaultCacheDir(opts.env), name);
   const cached = findFiles(cacheDir, info);
   if (isComplete(cached)) return { kind: 'cache', dir: cacheDir, files: cached };
   const debianRoot = opts.debianDir === undefined ? DEBIAN_DATASETS_DIR : opts.debianDir;
@@ -164,7 +172,7 @@ export async function loadDataset(name: string, opts: LoadDatasetOptions = {}): 
     return { ...meta, ...(await readSplits(files, info, reg)), source: { kind: 'data-dir', dir } };
   }
 
-  const cacheDir = join(opts.cacheDir ?? defaultCacheDir(), name);
+  const cacheDir = join(opts.cacheDir ?? defaultCacheDir(env), name);
   const cached = findFiles(cacheDir, info);
   if (isComplete(cached)) {
     return { ...meta, ...(await readSplits(cached, info, reg)), source: { kind: 'cache', dir: cacheDir } };

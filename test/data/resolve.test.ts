@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SimdnetError } from '../../src/engine/errors.js';
-import { loadDataset, packageDatasetsDir, type LoadDatasetOptions } from '../../src/data/resolve.js';
+import { defaultCacheDir, loadDataset, packageDatasetsDir, type LoadDatasetOptions } from '../../src/data/resolve.js';
 import { FILE_KEYS, getDataset, identifyHash, registry } from '../../src/data/registry.js';
 import { FILE_NAMES, gz, tempDir, tinyDataset, tinyRegistry, writeDataset } from './fixtures.js';
 
@@ -47,8 +47,10 @@ describe('registry', () => {
     await expect(loadDataset('cifar10')).rejects.toThrow('unknown dataset "cifar10"; valid names: mnist, fashion-mnist');
   });
 
-  it('finds the package datasets/ folder', () => {
+  it('finds the repository\'s datasets/ folder, and keeps downloads out of node_modules elsewhere', () => {
     expect(packageDatasetsDir()).toMatch(/datasets$/);
+    expect(defaultCacheDir({})).toBe(join(packageDatasetsDir()!, 'cache'));
+    expect(defaultCacheDir({ SIMDNET_CACHE: '/somewhere/else' })).toBe('/somewhere/else');
   });
 });
 

@@ -63,6 +63,12 @@ describe.skipIf(!built || !DATA_DIR)('the packed tarball in an empty project', (
     expect(readdirSync(join(installed, 'dist')).some((f) => f.endsWith('.map'))).toBe(false);
   });
 
+  it('keeps its download cache in the user\'s cache folder, not in node_modules', async () => {
+    const script = "import { defaultCacheDir } from './node_modules/simdnet/dist/index.js'; console.log(defaultCacheDir({ XDG_CACHE_HOME: '/x' }));";
+    writeFileSync(join(node, 'cache.mjs'), script);
+    expect((await ok('node', ['cache.mjs'], node)).trim()).toBe('/x/simdnet');
+  });
+
   it('npx simdnet --help and a training run work, with no build step', async () => {
     expect(await ok('npx', ['simdnet', '--help'], node)).toMatch(/^simdnet: /);
     const trained = await ok('npx', ['simdnet', 'train', '--model', 'mlp', '--dataset', 'mnist', '--limit', '2000', '--epochs', '1', '--json'], node);
