@@ -1,5 +1,5 @@
 // simdnet train: one model on one dataset, per-epoch metrics, then the test set.
-import { choiceFlag, floatFlag, intFlag, parseFlags } from './args.js';
+import { floatFlag, intFlag, parseFlags } from './args.js';
 import { ALL_CORES, DATASET_NAMES, chooseSpec, commonOptions, createEngine, emitJson, stopOnSignals } from './common.js';
 import { chooseData, dataHelp, dataOptions, describeData, fitSpec, loadData } from './data-flags.js';
 import { describeSource, imageBackground } from '../data/dataset.js';
