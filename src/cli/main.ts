@@ -8,12 +8,12 @@ import { runEvaluate } from './evaluate.js';
 import { runPredict } from './predict.js';
 import { runBench } from './bench.js';
 
-const usage = `simdnet: train CNNs and MLPs on MNIST and Fashion-MNIST with WebAssembly SIMD
+const usage = `simdnet: train CNNs and MLPs on MNIST, Fashion-MNIST or your own images with WebAssembly SIMD
 
 Usage: simdnet <command> [options]
 
 Commands:
-  train    train one model on one dataset and evaluate it on the test set
+  train    train one model on one dataset (or a folder of your own, --data DIR) and test it
   study    train every model on every dataset and compare them
   serve    serve the in-browser demo and the datasets (http://127.0.0.1:8080/)
   evaluate evaluate a saved model (TensorFlow.js layers format) on a test set
