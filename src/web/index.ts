@@ -215,7 +215,7 @@ export class WebEngine {
       repeats: options.repeats ?? 5,
       seed: options.seed ?? 0,
     };
-    const split = { images: data.images, labels: data.labels, count: data.count, rows: data.rows, cols: data.cols };
+    const split = { images: data.images, labels: data.labels, count: data.count, rows: data.rows, cols: data.cols, channels: data.channels ?? 1 };
     return this.channel.call({ op: 'benchmark', spec, data: split, options: full });
   }
 
