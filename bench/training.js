@@ -1,11 +1,16 @@
 // Training throughput of the four models, side by side in one run: simdnet at 1 and N threads
-// (`simdnet bench --json`, each in a fresh process) next to TensorFlow.js 4.22 on its 'cpu' and
-// 'wasm' backends training the same architecture (same layers, Glorot-uniform weights, Adam with
-// the model's learning rate, batch 64, real MNIST images), plus the peak RSS of a full
-// `simdnet train --model cnn-tuned --dataset fashion-mnist` run. Prints a Markdown table.
+// (`simdnet bench --json`, each in a fresh process) next to PyTorch (bench/pytorch.py, where
+// python3 can import torch: the same architecture, batch, Adam and threads, alternated with
+// simdnet in --pairs rounds, the ratio being the median of the pairs' ratios) and TensorFlow.js
+// 4.22 on its 'cpu' and 'wasm' backends training the same architecture (same layers,
+// Glorot-uniform weights, Adam with the model's learning rate, batch 64, real MNIST images), plus
+// the peak RSS of a full `simdnet train --model cnn-tuned --dataset fashion-mnist` run. Prints a
+// Markdown table.
 // Run: npm run bench:training            (builds, then runs this file; needs SIMDNET_DATA or a cache)
 //   node bench/training.js --readme       also rewrites the "Training throughput" section of bench/README.md
-//   node bench/training.js --models mlp,cnn --threads 2 --repeats 5 --no-rss --no-tfjs
+//   node bench/training.js --models mlp,cnn --threads 2 --repeats 5 --pairs 3 --no-rss --no-tfjs --no-torch
+// PyTorch: Debian's python3-torch needs an optimised BLAS beside it (apt-get install python3-torch
+// libopenblas0-openmp); with the reference BLAS it falls back to, its matmuls run ~35x slower.
 // Every measurement runs in its own child process, so no run inherits another's heap or JIT state.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -163,6 +168,28 @@ async function simdnetBench(model, threads, repeats) {
   return json;
 }
 
+/** A python3 that can import torch: $SIMDNET_PYTHON, python3 on the PATH, or Debian's. */
+function findTorchPython() {
+  for (const python of [process.env.SIMDNET_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
+    const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (probe.status === 0) return { python, version: probe.stdout.trim() };
+  }
+  return undefined;
+}
+
+async function torchBench(torch, model, threads, repeats, spec) {
+  const result = await runNode([join(ROOT, 'bench', 'pytorch.py'), '--spec', JSON.stringify(spec), '--threads', String(threads), '--repeats', String(repeats)], { command: torch.python });
+  const json = lastJson(result.stdout);
+  if (result.code !== 0 || !json) return result.timedOut ? { skipped: `not measured: killed after ${CHILD_TIMEOUT_MS / 1000} s` } : { error: errorLine(result) };
+  return json;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
 async function tfjsBench(backend, model) {
   const result = await runNode([THIS, '--tfjs-child', backend, '--models', model]);
   const json = lastJson(result.stdout);
@@ -212,6 +239,8 @@ async function main() {
       threads: { type: 'string', default: String(availableParallelism()) },
       repeats: { type: 'string', default: '5' },
       'no-tfjs': { type: 'boolean', default: false },
+      'no-torch': { type: 'boolean', default: false },
+      pairs: { type: 'string', default: '3' },
       'no-rss': { type: 'boolean', default: false },
       readme: { type: 'boolean', default: false },
       'tfjs-child': { type: 'string' },
@@ -228,12 +257,33 @@ async function main() {
   const log = (line) => process.stderr.write(`${line}   [load ${load()}]\n`);
   const rows = [];
   let cpuCnnRate;
+  const torch = values['no-torch'] ? undefined : findTorchPython();
+  if (!values['no-torch'] && !torch) log('PyTorch: no python3 here imports torch (apt-get install python3-torch libopenblas0-openmp); its columns say so');
   for (const model of models) {
     const row = { model };
     row.one = await simdnetBench(model, 1, values.repeats);
     log(`${model} simdnet 1 thread: ${row.one.samplesPerSecond ?? row.one.error}`);
-    row.many = await simdnetBench(model, threads, values.repeats);
-    log(`${model} simdnet ${threads} threads: ${row.many.samplesPerSecond ?? row.many.error}`);
+    if (torch) {
+      row.torchOne = await torchBench(torch, model, 1, values.repeats, MODELS[model]);
+      log(`${model} pytorch 1 thread: ${row.torchOne.samplesPerSecond ?? row.torchOne.error}`);
+    }
+    // simdnet and PyTorch alternated at N threads: each pair sees the same state of the host.
+    const pairs = [];
+    for (let p = 0; p < (torch ? Number(values.pairs) : 1); p++) {
+      const mine = await simdnetBench(model, threads, values.repeats);
+      log(`${model} simdnet ${threads} threads: ${mine.samplesPerSecond ?? mine.error}`);
+      const theirs = torch ? await torchBench(torch, model, threads, values.repeats, MODELS[model]) : undefined;
+      if (theirs) log(`${model} pytorch ${threads} threads: ${theirs.samplesPerSecond ?? theirs.error}`);
+      pairs.push({ mine, theirs });
+    }
+    const rates = pairs.map((p) => p.mine.samplesPerSecond).filter(Boolean);
+    row.many = { ...pairs[0].mine, samplesPerSecond: rates.length ? median(rates) : undefined, repeats: rates.length > 1 ? rates : pairs[0].mine.repeats };
+    if (torch) {
+      const theirRates = pairs.map((p) => p.theirs?.samplesPerSecond).filter(Boolean);
+      row.torchMany = theirRates.length ? { samplesPerSecond: median(theirRates), repeats: theirRates } : pairs[0].theirs;
+      const ratios = pairs.filter((p) => p.mine.samplesPerSecond && p.theirs?.samplesPerSecond).map((p) => p.mine.samplesPerSecond / p.theirs.samplesPerSecond);
+      row.torchRatio = ratios.length ? { median: median(ratios), ratios } : undefined;
+    }
     loads.push(load());
     if (!values['no-tfjs']) {
       // TF.js cpu trains a CNN at a few samples/s: project cnn-tuned from cnn's rate and its work.
@@ -260,7 +310,7 @@ async function main() {
     log(`mlp mnist 1 and 3 epochs: ${rss.growth.map((r) => (r.mib ? `${r.mib.toFixed(0)} MiB` : r.error)).join(', ')}`);
   }
   loads.push(load());
-  const markdown = renderTable(rows, threads, rss, loads, values);
+  const markdown = renderTable(rows, threads, rss, loads, values, torch);
   console.log(markdown);
   if (values.readme) writeReadme(markdown);
 }
@@ -292,21 +342,26 @@ function growthNote(growth) {
   return ` (checked in this run: \`train --model mlp --dataset mnist\` peaks at ${growth[0].mib.toFixed(0)} MiB with --epochs 1 and ${growth[1].mib.toFixed(0)} MiB with --epochs 3)`;
 }
 
-function renderTable(rows, threads, rss, loads, values) {
+function renderTable(rows, threads, rss, loads, values, torch) {
   const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
   const fma = rows.find((r) => r.many?.fma !== undefined)?.many.fma;
   const wasmSimd = rows.find((r) => r.wasm?.simd !== undefined && r.wasm.simd !== null)?.wasm.simd;
   const lines = [
     `simdnet at commit ${revision()}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; load average (1/5/15 min) ${loads[0]} at the start, ${loads[loads.length - 1]} at the end; 1-min load ${loadRange(loads)} between measurements.`,
     `Training samples/s, batch 64, Adam, MNIST; medians of ${values.repeats} repeats for simdnet (range in brackets; \`simdnet bench --repeats ${values.repeats}\`, ${fma ? 'FMA build' : 'plain SIMD build'}), each measurement in a fresh process.`,
+    torch
+      ? `PyTorch ${torch.version} (${torch.python}, bench/pytorch.py): the same layers, batch 64, Adam, real MNIST, torch.set_num_threads as shown; at ${threads} threads it alternates with simdnet in ${values.pairs} pairs of fresh processes, the simdnet figure at ${threads} threads is the median of those pairs, and simdnet / PyTorch is the median of the pairs' ratios (range in brackets).`
+      : `PyTorch: ${values['no-torch'] ? 'not run (--no-torch)' : 'not installed here (no python3 imports torch; apt-get install python3-torch libopenblas0-openmp)'}.`,
     `TF.js 4.22 runs one thread on both backends in Node${wasmSimd === undefined ? '' : ` (wasm backend with SIMD: ${wasmSimd})`}; its figures are medians of up to 5 repeats of >= 1 s after a warm-up, and at most ~25 s of timed batches (cnn on cpu: 2 batches).`,
     '',
-    `| model | simdnet 1 thread | simdnet ${threads} threads | ${threads} threads / 1 | TF.js cpu | simdnet ${threads}t / TF.js cpu | TF.js wasm | simdnet ${threads}t / TF.js wasm |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| model | simdnet 1 thread | simdnet ${threads} threads | ${threads} threads / 1 | PyTorch 1 thread | PyTorch ${threads} threads | simdnet / PyTorch, ${threads} threads | TF.js cpu | simdnet ${threads}t / TF.js cpu | TF.js wasm | simdnet ${threads}t / TF.js wasm |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const noTorch = torch ? '-' : 'not installed';
   for (const r of rows) {
     const many = r.many?.samplesPerSecond;
-    lines.push(`| ${r.model} | ${cell(r.one)} | ${cell(r.many)} | ${ratio(many, r.one?.samplesPerSecond)} | ${cell(r.cpu)} | ${ratio(many, r.cpu?.samplesPerSecond)} | ${cell(r.wasm)} | ${ratio(many, r.wasm?.samplesPerSecond)} |`);
+    const torchRatio = r.torchRatio ? `${r.torchRatio.median.toFixed(2)}x (${Math.min(...r.torchRatio.ratios).toFixed(2)}-${Math.max(...r.torchRatio.ratios).toFixed(2)})` : noTorch;
+    lines.push(`| ${r.model} | ${cell(r.one)} | ${cell(r.many)} | ${ratio(many, r.one?.samplesPerSecond)} | ${torch ? cell(r.torchOne) : noTorch} | ${torch ? cell(r.torchMany) : noTorch} | ${torchRatio} | ${cell(r.cpu)} | ${ratio(many, r.cpu?.samplesPerSecond)} | ${cell(r.wasm)} | ${ratio(many, r.wasm?.samplesPerSecond)} |`);
   }
   if (rss) {
     lines.push('');
