@@ -192,3 +192,14 @@ export const convWeightGradient: SplitRule = (p, name, { threads, pack }) => {
   }
   return { calls: splitRange(p.colCount, threads, PANEL).map(([j0, j1], t) => [name, withArgs(p, { pack: pack(t, p.pack), firstCol: p.firstCol + j0, colCount: j1 - j0 })]) };
 };
+
+/**
+ * A range of independent items (first .. first+count), whole items per thread, each thread with
+ * its own packing scratch: the Winograd weight gradient's transform-domain elements and channels.
+ */
+export function byRange(first: string, count: string): SplitRule {
+  return (p, name, { threads, pack }) => {
+    if (p[count] < 2) return null;
+    return { calls: splitRange(p[count], threads, 1).map(([i0, i1], t) => [name, withArgs(p, { [first]: p[first] + i0, [count]: i1 - i0, pack: pack(t, p.pack) })]) };
+  };
+}

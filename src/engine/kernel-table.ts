@@ -8,6 +8,7 @@
 // as Keras stores them. A kernel with no `split` always runs on the calling thread.
 import {
   biasColumns,
+  byRange,
   bySamples,
   byRows,
   convWeightGradient,
@@ -82,6 +83,30 @@ export const KERNELS = {
   conv2dBackwardWeights: { args: ['input', 'doutput', 'dweights', 'pack', ...CONV, 'firstRow', 'rowCount', 'firstCol', 'colCount'], split: convWeightGradient },
   /** dinput += col2im(doutput · weightsᵀ). */
   conv2dBackwardInput: { args: ['doutput', 'weights', 'dinput', 'pack', ...CONV], split: bySamples({ doutput: convSample.output, dinput: convSample.input }, { always: true }) },
+
+  // ---- Convolution by Winograd's minimal filtering F(m×m, r×r) (assembly/winograd*.ts): stride
+  // 1, zero padding `pad`, inC and outC multiples of 4; variant 0 F(2x2,3x3), 1 F(4x4,3x3), 2 F(2x2,5x5).
+  /** Floats of per-thread scratch (`pack`) the Winograd kernels need. */
+  winogradScratchFloats: { args: ['inChannels', 'outChannels', 'variant'], returns: true },
+  /** Tiles per image of an outHeight×outWidth output, and n², the elements of a transformed tile. */
+  winogradTiles: { args: ['outHeight', 'outWidth', 'variant'], returns: true },
+  winogradTileElements: { args: ['variant'], returns: true },
+  /** u[e, c, k] = (G g Gᵀ)[e] of the kernel [r, r, inC, outC]; flip 1: u[e, k, c] of the kernel rotated 180° (for the input gradient). */
+  winogradTransformKernel: { args: ['weights', 'u', 'pack', 'inChannels', 'outChannels', 'flip', 'variant'] },
+  /** output = act(conv(input padded by `pad`) + bias) through the transform domain; bias 0: none. */
+  winogradForward: {
+    args: ['input', 'u', 'bias', 'output', 'pack', 'batch', 'height', 'width', 'inChannels', 'outHeight', 'outWidth', 'outChannels', 'pad', 'relu', 'variant'],
+    split: bySamples({ input: convSample.input, output: convSample.output }),
+  },
+  /** The weight gradient's operands V[t, e, c] (input tiles) and Z[t, e, k] (doutput tiles) for every tile. */
+  winogradGradientOperands: {
+    args: ['input', 'doutput', 'v', 'z', 'pack', 'batch', 'height', 'width', 'inChannels', 'outHeight', 'outWidth', 'outChannels', 'tiles', 'elements', 'variant'],
+    split: bySamples({ input: convSample.input, doutput: convSample.output, v: (p) => p.tiles * p.elements * p.inChannels * 4, z: (p) => p.tiles * p.elements * p.outChannels * 4 }),
+  },
+  /** du[e] = V[e]ᵀ · Z[e] over all tiles, for elements first .. first+count-1 (each element's sum is one thread's). */
+  winogradGradientProducts: { args: ['v', 'z', 'du', 'pack', 'tiles', 'inChannels', 'outChannels', 'first', 'count', 'variant'], split: byRange('first', 'count') },
+  /** dweights[:, :, c, :] += Gᵀ du G for c = firstChannel .. +channelCount. */
+  winogradGradientKernel: { args: ['du', 'dweights', 'pack', 'inChannels', 'outChannels', 'firstChannel', 'channelCount', 'variant'], split: byRange('firstChannel', 'channelCount') },
 
   // ---- Max pooling 2x2, stride 2, floor (assembly/pool.ts). argmax: i32 index into input, per
   // output element. Both passes always split by whole samples, the same way for a batch size, so
