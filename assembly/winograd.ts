@@ -13,8 +13,8 @@
 //   V, Z   [tiles, n², inC] / [.., outC] tile-major, so that a thread's slice of images is a slice
 //                                       (winogradGradientOperands)
 //   dU     [n², inC, outC]
-import { gemmNN, gemmTN, gemmPackFloats } from './gemm';
-import { kernelSide, matrixA, matrixAT, matrixBT, matrixG, matrixGT, sandwich, tileIn, tileOut } from './winograd-transforms';
+import { inputTransform, inputTransformAdjoint, kernelSide, matrixG, matrixGT, outputTransform, outputTransformAdjoint, sandwich, tileIn, tileOut } from './winograd-transforms';
+import { gemmNN, gemmNT, gemmPackFloats, gemmTN } from './gemm';
 
 /** Tiles whose transforms are computed at once in the forward pass (≤ gemm.ts's DIRECT_B_ROWS: U is read in place). */
 const TILE_BLOCK: i32 = 32;
@@ -23,7 +23,7 @@ const TILE_BLOCK: i32 = 32;
 export function winogradScratchFloats(inC: i32, outC: i32, variant: i32): i32 {
   const n = tileIn(variant);
   // V and M blocks, two tiles of v128 temporaries, the GEMM's packing scratch.
-  return n * n * TILE_BLOCK * (inC + outC) + 2 * n * n * 4 + gemmPackFloats(inC, outC);
+  return n * n * TILE_BLOCK * (inC + outC) + 2 * n * n * 4 + max(gemmPackFloats(inC, outC), gemmPackFloats(outC, inC));
 }
 
 /**
@@ -99,8 +99,6 @@ export function winogradForward(input: usize, u: usize, bias: usize, output: usi
   const tile = mBlock + (<usize>(nn * TILE_BLOCK * outC) << 2);
   const tmp = tile + (<usize>nn << 4);
   const gemmPack = tmp + (<usize>nn << 4);
-  const bt = matrixBT(variant);
-  const at = matrixAT(variant);
   const vPlane = <usize>(TILE_BLOCK * inC) << 2; // bytes between V's n² planes in the block
   const mPlane = <usize>(TILE_BLOCK * outC) << 2;
   const zero = f32x4.splat(0);
@@ -113,9 +111,19 @@ export function winogradForward(input: usize, u: usize, bias: usize, output: usi
       const rest = index - b * perImage;
       const ty = rest / tw;
       const tx = rest - ty * tw;
+      const y0 = ty * m - pad;
+      const x0 = tx * m - pad;
+      // Tiles wholly inside the image are read in place; the others through a zero-padded copy.
+      const inside = y0 >= 0 && x0 >= 0 && y0 + n <= height && x0 + n <= width;
+      const origin = input + (<usize>(((b * height + y0) * width + x0) * inC) << 2);
       for (let c = 0; c < inC; c += 4) {
-        loadTile(input, b, ty * m - pad, tx * m - pad, c, n, height, width, inC, tile);
-        sandwich(bt, n, bt, n, n, n, tile, <usize>n << 4, 16, tmp, vBlock + (<usize>(t * inC + c) << 2), <usize>n * vPlane, vPlane);
+        const dst = vBlock + (<usize>(t * inC + c) << 2);
+        if (inside) {
+          inputTransform(variant, origin + (<usize>c << 2), <usize>(width * inC) << 2, <usize>inC << 2, tmp, dst, <usize>n * vPlane, vPlane);
+        } else {
+          loadTile(input, b, y0, x0, c, n, height, width, inC, tile);
+          inputTransform(variant, tile, <usize>n << 4, 16, tmp, dst, <usize>n * vPlane, vPlane);
+        }
       }
     }
     // M[e] = V[e] · U[e]: n² GEMMs of count×inC by inC×outC.
@@ -130,7 +138,7 @@ export function winogradForward(input: usize, u: usize, bias: usize, output: usi
       const ty = rest / tw;
       const tx = rest - ty * tw;
       for (let k = 0; k < outC; k += 4) {
-        sandwich(at, m, at, m, n, n, mBlock + (<usize>(t * outC + k) << 2), <usize>n * mPlane, mPlane, tmp, tile, <usize>m << 4, 16);
+        outputTransform(variant, mBlock + (<usize>(t * outC + k) << 2), <usize>n * mPlane, mPlane, tmp, tile);
         const bk = bias ? v128.load(bias + (<usize>k << 2)) : zero;
         for (let i = 0; i < m; i++) {
           const y = ty * m + i;
@@ -141,6 +149,56 @@ export function winogradForward(input: usize, u: usize, bias: usize, output: usi
             let v = f32x4.add(v128.load(tile + (<usize>(i * m + j) << 4)), bk);
             if (relu) v = f32x4.max(v, zero);
             v128.store(output + (<usize>(((b * outH + y) * outW + x) * outC + k) << 2), v);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dinput[batch, height, width, inC] = the input gradient of winogradForward (pad 0), as its exact
+ * adjoint: for each tile, dV[e] = Σ_k Z[t, e, k]·U[e, c, k] (n² GEMMs per block of tiles), then
+ * d = B dV Bᵀ scattered back onto the tile's n×n pixels (neighbouring tiles overlap by r - 1, and
+ * what falls past the image is dropped). z from winogradGradientOperands (tile-major, `tiles` per
+ * image, `elements` = n²), u from winogradTransformKernel. Overwrites dinput. pack: per thread.
+ */
+export function winogradInputGradient(z: usize, u: usize, dinput: usize, pack: usize, batch: i32, height: i32, width: i32, inC: i32, outH: i32, outW: i32, outC: i32, tiles: i32, elements: i32, variant: i32): void {
+  if (batch <= 0) return;
+  const m = tileOut(variant);
+  const n = tileIn(variant);
+  const nn = elements;
+  const th = (outH + m - 1) / m;
+  const tw = tiles / th;
+  const total = batch * tiles;
+  const dvBlock = pack;
+  const tile = dvBlock + (<usize>(nn * TILE_BLOCK * inC) << 2);
+  const tmp = tile + (<usize>nn << 4);
+  const gemmPack = tmp + (<usize>nn << 4);
+  const dvPlane = <usize>(TILE_BLOCK * inC) << 2;
+  memory.fill(dinput, 0, <usize>batch * <usize>height * <usize>width * <usize>inC << 2);
+  for (let t0 = 0; t0 < total; t0 += TILE_BLOCK) {
+    const count = min(TILE_BLOCK, total - t0);
+    // dV[e] = Z[e] · U[e]ᵀ: count×outC by (inC×outC)ᵀ, Z's rows n²·outC floats apart.
+    for (let e = 0; e < nn; e++) {
+      gemmNT(z + (<usize>((t0 * nn + e) * outC) << 2), u + (<usize>(e * inC * outC) << 2), dvBlock + <usize>e * dvPlane, count, outC, inC, nn * outC, outC, inC, 0, gemmPack);
+    }
+    for (let t = 0; t < count; t++) {
+      const index = t0 + t;
+      const b = index / tiles;
+      const rest = index - b * tiles;
+      const ty = rest / tw;
+      const tx = rest - ty * tw;
+      for (let c = 0; c < inC; c += 4) {
+        inputTransformAdjoint(variant, dvBlock + (<usize>(t * inC + c) << 2), <usize>n * dvPlane, dvPlane, tmp, tile);
+        for (let i = 0; i < n; i++) {
+          const y = ty * m + i;
+          if (y >= height) break;
+          for (let j = 0; j < n; j++) {
+            const x = tx * m + j;
+            if (x >= width) break;
+            const p = dinput + (<usize>(((b * height + y) * width + x) * inC + c) << 2);
+            v128.store(p, f32x4.add(v128.load(p), v128.load(tile + (<usize>(i * n + j) << 4))));
           }
         }
       }
@@ -176,17 +234,21 @@ export function winogradGradientOperands(input: usize, doutput: usize, v: usize,
   const tw = tiles / th;
   const tile = scratch;
   const tmp = tile + (<usize>nn << 4);
-  const bt = matrixBT(variant);
-  const a = matrixA(variant);
   const zero = f32x4.splat(0);
   for (let b = 0; b < batch; b++) {
     for (let ty = 0; ty < th; ty++) {
       for (let tx = 0; tx < tw; tx++) {
         const t = (b * th + ty) * tw + tx;
         const vt = v + (<usize>(t * nn * inC) << 2);
+        const inside = ty * m + n <= height && tx * m + n <= width;
+        const origin = input + (<usize>(((b * height + ty * m) * width + tx * m) * inC) << 2);
         for (let c = 0; c < inC; c += 4) {
-          loadTile(input, b, ty * m, tx * m, c, n, height, width, inC, tile);
-          sandwich(bt, n, bt, n, n, n, tile, <usize>n << 4, 16, tmp, vt + (<usize>c << 2), <usize>(n * inC) << 2, <usize>inC << 2);
+          if (inside) {
+            inputTransform(variant, origin + (<usize>c << 2), <usize>(width * inC) << 2, <usize>inC << 2, tmp, vt + (<usize>c << 2), <usize>(n * inC) << 2, <usize>inC << 2);
+          } else {
+            loadTile(input, b, ty * m, tx * m, c, n, height, width, inC, tile);
+            inputTransform(variant, tile, <usize>n << 4, 16, tmp, vt + (<usize>c << 2), <usize>(n * inC) << 2, <usize>inC << 2);
+          }
         }
         const zt = z + (<usize>(t * nn * outC) << 2);
         for (let k = 0; k < outC; k += 4) {
@@ -199,7 +261,7 @@ export function winogradGradientOperands(input: usize, doutput: usize, v: usize,
               else v128.store(dst, zero);
             }
           }
-          sandwich(a, n, a, n, m, m, tile, <usize>m << 4, 16, tmp, zt + (<usize>k << 2), <usize>(n * outC) << 2, <usize>outC << 2);
+          outputTransformAdjoint(variant, tile, tmp, zt + (<usize>k << 2), <usize>(n * outC) << 2, <usize>outC << 2);
         }
       }
     }

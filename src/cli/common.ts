@@ -12,6 +12,7 @@ import type { TrainingSpec } from '../nn/spec.js';
 
 export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
 export const FMA_CHOICES = ['auto', 'on', 'off'] as const;
+export const CONVOLUTION_CHOICES = ['auto', 'direct', 'winograd'] as const;
 
 export const commonOptions: Options = {
   'data-dir': { type: 'string' },

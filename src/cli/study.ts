@@ -1,7 +1,7 @@
 // simdnet study: every model on every dataset, then one comparison table (Markdown and JSON).
 import { join, resolve } from 'node:path';
-import { intFlag, listFlag, parseFlags } from './args.js';
-import { ALL_CORES, DATASET_NAMES, commonOptions, createEngine, emitJson, stopOnSignals } from './common.js';
+import { choiceFlag, intFlag, listFlag, parseFlags } from './args.js';
+import { ALL_CORES, CONVOLUTION_CHOICES, DATASET_NAMES, commonOptions, createEngine, emitJson, stopOnSignals } from './common.js';
 import { chooseData, describeData, fitSpec, loadData, type DataChoice } from './data-flags.js';
 import { MODEL_NAMES, modelSpec } from '../nn/models.js';
 import { TrainingInterrupted, train } from '../train/trainer.js';
@@ -38,6 +38,9 @@ Options:
   --data-dir DIR      folder holding mnist/ and fashion-mnist/
   --threads N         threads to train with (default: every core)
   --fma auto|on|off   relaxed-SIMD FMA kernels (default auto)
+  --conv auto|direct|winograd
+                      how convolutions are computed (default auto: Winograd where it pays;
+                      direct: the numbers of simdnet before Winograd)
   --checkpoint DIR    keep the study's progress in DIR: every finished run's result, and the
                       running run's checkpoint after each epoch (Ctrl-C stops after the batch and saves)
   --resume DIR        continue the study checkpointed in DIR: finished runs are kept, the run that
@@ -60,6 +63,7 @@ export async function runStudy(argv: string[]): Promise<void> {
     csv: { type: 'string' },
     checkpoint: { type: 'string' },
     resume: { type: 'string' },
+    conv: { type: 'string' },
   });
   if (values.help) return void console.log(studyHelp);
   const resumeDir = values.resume as string | undefined;
@@ -81,6 +85,7 @@ export async function runStudy(argv: string[]): Promise<void> {
     values.seed ??= String(o.seed);
     if (o.limit !== null) values.limit ??= String(o.limit);
     values.fma ??= o.fma ? 'on' : 'off';
+    values.conv ??= o.convolution;
   }
   const epochs = intFlag(values.epochs as string | undefined, 'epochs', 10);
   const models = listFlag(values.models as string | undefined, 'models', MODEL_NAMES);
@@ -95,7 +100,8 @@ export async function runStudy(argv: string[]): Promise<void> {
   const json = Boolean(values.json);
   const metricsLog = new MetricsLog(values.log as string | undefined, values.csv as string | undefined);
   const engine = await createEngine(values.fma as string | undefined, values.threads as string | undefined, ALL_CORES);
-  const studyOptions: StudyOptions = { epochs, models, datasets, seed, limit: limit ?? null, fma: engine.variant.fma };
+  const convolution = choiceFlag(values.conv as string | undefined, 'conv', CONVOLUTION_CHOICES, 'auto');
+  const studyOptions: StudyOptions = { epochs, models, datasets, seed, limit: limit ?? null, fma: engine.variant.fma, convolution };
   if (saved) checkStudyOptions(saved.options, studyOptions, checkpointDir!);
   else if (checkpointDir !== undefined) writeStudyState(checkpointDir, studyOptions, []);
 
@@ -125,6 +131,7 @@ export async function runStudy(argv: string[]): Promise<void> {
           seed,
           validationSplit: 0.1,
           limit,
+          convolution,
           checkpointDir: runDir,
           resume,
           signal: stop.signal,

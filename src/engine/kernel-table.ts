@@ -103,6 +103,11 @@ export const KERNELS = {
     args: ['input', 'doutput', 'v', 'z', 'pack', 'batch', 'height', 'width', 'inChannels', 'outHeight', 'outWidth', 'outChannels', 'tiles', 'elements', 'variant'],
     split: bySamples({ input: convSample.input, doutput: convSample.output, v: (p) => p.tiles * p.elements * p.inChannels * 4, z: (p) => p.tiles * p.elements * p.outChannels * 4 }),
   },
+  /** dinput = winogradForward's input gradient (pad 0), its exact adjoint: Z·Uᵀ per element, then B·dV·Bᵀ scattered onto each tile. */
+  winogradInputGradient: {
+    args: ['z', 'u', 'dinput', 'pack', 'batch', 'height', 'width', 'inChannels', 'outHeight', 'outWidth', 'outChannels', 'tiles', 'elements', 'variant'],
+    split: bySamples({ dinput: convSample.input, z: (p) => p.tiles * p.elements * p.outChannels * 4 }),
+  },
   /** du[e] = V[e]ᵀ · Z[e] over all tiles, for elements first .. first+count-1 (each element's sum is one thread's). */
   winogradGradientProducts: { args: ['v', 'z', 'du', 'pack', 'tiles', 'inChannels', 'outChannels', 'first', 'count', 'variant'], split: byRange('first', 'count') },
   /** dweights[:, :, c, :] += Gᵀ du G for c = firstChannel .. +channelCount. */

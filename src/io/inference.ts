@@ -29,7 +29,7 @@ export function inferenceBatch(spec: ModelSpec, requested: number, source: strin
 /** Builds the model's memory plan for batches of up to `maxBatch` (less if memory says so) and copies its weights in. */
 export function instantiate(engine: Engine, loaded: LoadedModel, maxBatch: number): Sequential {
   const batch = inferenceBatch(loaded.spec, maxBatch, `${loaded.dir}/model.json`);
-  const model = new Sequential(engine, loaded.spec, { maxBatch: batch, seed: 0 });
+  const model = new Sequential(engine, loaded.spec, { maxBatch: batch, seed: 0, training: false });
   writeWeights(model, loaded.weights.map((w) => w.values), `${loaded.dir}/model.json`);
   return model;
 }

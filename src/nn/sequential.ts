@@ -6,7 +6,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { Kernels, Ptr } from '../engine/kernel-table.js';
 import { splitKernels } from '../engine/parallel-kernels.js';
-import type { Layer, Scratch } from './layers/layer.js';
+import type { ConvolutionChoice, Layer, Scratch } from './layers/layer.js';
 import { glorotUniform } from './layers/layer.js';
 import { planModel, type ModelPlan } from './model-spec.js';
 import { shapeSize, type ModelSpec } from './spec.js';
@@ -20,6 +20,10 @@ export interface SequentialOptions {
   /** Largest batch the memory plan holds. */
   maxBatch: number;
   seed: number;
+  /** How convolutions are computed (default 'auto': per layer shape, by measurement). */
+  convolution?: ConvolutionChoice;
+  /** False for forward passes only (evaluation, prediction): nothing reserved for backward. Default true. */
+  training?: boolean;
 }
 
 /** Where one weight tensor lives: its block (parameters or state) and its float offset there. */
@@ -49,6 +53,8 @@ export class Sequential {
   readonly slots: WeightSlot[] = [];
   /** The batch, as f32 [batch, ...inputShape]. */
   readonly input: Ptr;
+  /** The batch as bytes (u8 [batch, ...inputShape]): predict copies host images here for the gather kernel to widen and scale. */
+  readonly inputBytes: Ptr;
   /** Sample indices of the batch (i32), and their labels (i32). */
   readonly indices: Ptr;
   readonly labels: Ptr;
@@ -67,7 +73,8 @@ export class Sequential {
   ) {
     this.plan = planModel(spec);
     this.maxBatch = options.maxBatch;
-    this.layers = this.plan.layers.map((p) => p.definition.create(p.spec, p.inputShape, p.outputShape));
+    const settings = { convolution: options.convolution ?? 'auto' };
+    this.layers = this.plan.layers.map((p) => p.definition.create(p.spec, p.inputShape, p.outputShape, settings));
     this.inputSize = shapeSize(spec.inputShape);
     this.classes = this.plan.classes;
 
@@ -98,6 +105,7 @@ export class Sequential {
     this.kernels.rngSeed(this.scratch.rngState, deriveSeed(options.seed, 2));
 
     this.input = engine.reserve(batch * this.inputSize * 4, 'input batch');
+    this.inputBytes = engine.reserve(batch * this.inputSize, 'input batch bytes');
     this.indices = engine.reserve(batch * 4, 'batch indices');
     this.labels = engine.reserve(batch * 4, 'batch labels');
     this.probs = engine.reserve(batch * this.classes * 4, 'probabilities');
@@ -111,7 +119,6 @@ export class Sequential {
     }
     this.logits = current;
     // Backward buffers: only layers with parameters somewhere upstream need an input gradient.
-    const firstWithParams = this.plan.layers.findIndex((p) => p.weights.some((w) => w.trainable));
     this.dLogits = engine.reserve(batch * this.classes * 4, 'logit gradients');
     const dOutputs: Ptr[] = [];
     const dInputs: Ptr[] = [];
@@ -119,7 +126,7 @@ export class Sequential {
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i];
       dOutputs[i] = dOutput;
-      dInputs[i] = i > firstWithParams ? (layer.inPlace ? dOutput : engine.reserve(batch * shapeSize(layer.inputShape) * 4, `${layer.spec.type} input gradient`)) : 0;
+      dInputs[i] = this.computesInputGradient(i) ? (layer.inPlace ? dOutput : engine.reserve(batch * shapeSize(layer.inputShape) * 4, `${layer.spec.type} input gradient`)) : 0;
       dOutput = dInputs[i];
     }
     this.layers.forEach((layer, i) => {
@@ -128,6 +135,7 @@ export class Sequential {
         engine,
         kernels: this.kernels,
         maxBatch: batch,
+        training: options.training ?? true,
         input: i === 0 ? this.input : outputs[i - 1],
         output: outputs[i],
         dInput: dInputs[i],
@@ -139,6 +147,11 @@ export class Sequential {
     });
     this.layers.forEach((layer, i) => layer.fold?.(this.layers[i - 1], this.layers[i + 1]));
     this.initParams(options.seed);
+  }
+
+  /** Whether layer `index`'s backward computes its input gradient: only when a layer before it has parameters. */
+  computesInputGradient(index: number): boolean {
+    return index > this.plan.layers.findIndex((p) => p.weights.some((w) => w.trainable));
   }
 
   /** Keras's initial weights (Glorot-uniform kernels, zero biases, ...) from the seed alone. */
@@ -191,11 +204,11 @@ export class Sequential {
 /**
  * An upper bound on the bytes a model's memory plan takes per sample of the batch: the input,
  * every activation and its gradient, and what a layer saves for backward of the same size
- * (argmax, mask); the packing scratch and the weights do not grow with the batch. From the spec
- * alone, before anything is reserved.
+ * (argmax, mask), and the input's bytes for predict; the packing scratch and the weights do not
+ * grow with the batch. From the spec alone, before anything is reserved.
  */
 export function bytesPerSample(spec: ModelSpec): number {
   let floats = shapeSize(spec.inputShape);
   for (const layer of planModel(spec).layers) floats += 3 * shapeSize(layer.outputShape) + shapeSize(layer.inputShape);
-  return floats * 4;
+  return floats * 4 + shapeSize(spec.inputShape);
 }

@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { sha256Hex } from '../data/idx.js';
 import type { EpochRecord } from './types.js';
 import type { TrainingSpec } from '../nn/spec.js';
+import type { ConvolutionChoice } from '../nn/layers/layer.js';
 import { canonicalJson, parseTrainingSpec } from '../nn/model-spec.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
@@ -47,6 +48,8 @@ export interface RunOptions {
   validationSplit: number;
   /** FMA kernels round differently from plain SIMD ones. */
   fma: boolean;
+  /** Winograd and direct convolutions round differently too. */
+  convolution: ConvolutionChoice;
 }
 
 export interface CheckpointMeta {
@@ -125,7 +128,7 @@ function badMeta(m: Record<string, unknown>): string | undefined {
   } catch (error) {
     return (error as Error).message;
   }
-  if (!isInt(o.seed) || !isInt(o.batchSize, 1) || !(o.limit === null || isInt(o.limit, 1)) || !isNum(o.validationSplit) || typeof o.fma !== 'boolean') {
+  if (!isInt(o.seed) || !isInt(o.batchSize, 1) || !(o.limit === null || isInt(o.limit, 1)) || !isNum(o.validationSplit) || typeof o.fma !== 'boolean' || !['auto', 'direct', 'winograd'].includes(o.convolution as string)) {
     return 'malformed run options';
   }
   for (const key of ['epochs', 'epoch', 'batch', 'correct', 'optimizerStep', 'optimizerBlocks', 'shufflerState', 'paramFloats', 'stateFloats', 'trainCount'] as const) {
@@ -243,6 +246,7 @@ const FLAG_OF: Record<Exclude<keyof RunOptions, 'spec'>, string> = {
   limit: '--limit',
   validationSplit: '--validation-split',
   fma: '--fma',
+  convolution: '--conv',
 };
 
 /** Refuses a resume whose options differ from the checkpoint's: it could not reproduce the run. */

@@ -19,6 +19,7 @@ export interface StudyOptions {
   seed: number;
   limit: number | null;
   fma: boolean;
+  convolution: 'auto' | 'direct' | 'winograd';
 }
 
 export interface StudyState {
@@ -57,13 +58,14 @@ export function readStudyState(dir: string): StudyState | undefined {
     Number.isInteger(o.seed) &&
     (o.limit === null || Number.isInteger(o.limit)) &&
     typeof o.fma === 'boolean' &&
+    ['auto', 'direct', 'winograd'].includes(o.convolution as string) &&
     Array.isArray(state.results) &&
     state.results.every((r) => typeof r?.model === 'string' && typeof r?.dataset === 'string' && typeof r?.testAccuracy === 'number');
   if (!ok) throw new SimdnetError(`${path}: not a usable study checkpoint (version ${String(state?.version)} or malformed fields); delete it to start over`);
   return state;
 }
 
-const FLAG_OF: Record<keyof StudyOptions, string> = { epochs: '--epochs', models: '--models', datasets: '--datasets', seed: '--seed', limit: '--limit', fma: '--fma' };
+const FLAG_OF: Record<keyof StudyOptions, string> = { epochs: '--epochs', models: '--models', datasets: '--datasets', seed: '--seed', limit: '--limit', fma: '--fma', convolution: '--conv' };
 
 /** Refuses a resume whose options differ from the saved study's. */
 export function checkStudyOptions(saved: StudyOptions, wanted: StudyOptions, dir: string): void {

@@ -4,6 +4,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { Ptr } from '../engine/kernel-table.js';
 import { Sequential } from '../nn/sequential.js';
+import type { ConvolutionChoice } from '../nn/layers/layer.js';
 import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
 import { planModel } from '../nn/model-spec.js';
 import { Optimizer } from '../optim/optimizer.js';
@@ -57,6 +58,8 @@ export interface TrainOptions {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** How convolutions are computed (default 'auto'; 'direct' gives the numbers of before Winograd). */
+  convolution?: ConvolutionChoice;
   /** Fraction of the (limited) training images held out, taken from the end as Keras does. */
   validationSplit: number;
   /** Use only the first N training images. */
@@ -92,6 +95,7 @@ export function runOptions(engine: Engine, spec: TrainingSpec, dataset: Pick<Dat
     limit: options.limit ?? null,
     validationSplit: options.validationSplit,
     fma: engine.variant.fma,
+    convolution: options.convolution ?? 'auto',
   };
 }
 
@@ -101,12 +105,12 @@ export function runOptions(engine: Engine, spec: TrainingSpec, dataset: Pick<Dat
  * cannot fit in wasm32 is refused before anything is reserved: growing a shared memory by
  * gigabytes only to fail on a later buffer takes seconds.
  */
-function buildModel(engine: Engine, spec: TrainingSpec, batchSize: number, seed: number): Sequential {
+function buildModel(engine: Engine, spec: TrainingSpec, batchSize: number, seed: number, convolution: ConvolutionChoice): Sequential {
   const before = engine.mark();
   const planBytes = (batch: number): number => {
     const mark = engine.mark();
     try {
-      new Sequential(engine, spec, { maxBatch: batch, seed });
+      new Sequential(engine, spec, { maxBatch: batch, seed, convolution });
       return engine.mark() - mark;
     } finally {
       engine.release(mark);
@@ -136,7 +140,7 @@ function buildModel(engine: Engine, spec: TrainingSpec, batchSize: number, seed:
     if (estimate > WASM32_MAX_BYTES) throw refuse();
   }
   try {
-    return new Sequential(engine, spec, { maxBatch: batchSize, seed });
+    return new Sequential(engine, spec, { maxBatch: batchSize, seed, convolution });
   } catch (err) {
     if (!(err instanceof SimdnetError) || !/out of WebAssembly memory/.test(err.message)) throw err;
     throw refuse();
@@ -185,7 +189,7 @@ export async function train(engine: Engine, spec: TrainingSpec, dataset: Dataset
   try {
     const trainData = makeResident(engine, dataset.train, total, 'training');
     const testData = makeResident(engine, dataset.test, dataset.test.count, 'test');
-    const model = buildModel(engine, spec, options.batchSize, options.seed);
+    const model = buildModel(engine, spec, options.batchSize, options.seed, options.convolution ?? 'auto');
     const optimizer = new Optimizer(spec.optimizer, engine, { kernels: model.kernels, params: model.params, grads: model.grads, count: model.paramFloats });
     const shuffler = new Random(deriveSeed(options.seed, 1));
     const batches = Math.ceil(trainCount / options.batchSize);

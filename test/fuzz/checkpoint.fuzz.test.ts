@@ -10,7 +10,7 @@ import { modelSpec } from '../../src/nn/models.js';
 function valid(paramFloats: number, trainCount: number, epoch: number): Uint8Array {
   return encodeCheckpoint({
     meta: {
-      options: { spec: modelSpec('mlp'), dataset: 'mnist', seed: 0, batchSize: 64, limit: null, validationSplit: 0.1, fma: false },
+      options: { spec: modelSpec('mlp'), dataset: 'mnist', seed: 0, batchSize: 64, limit: null, validationSplit: 0.1, fma: false, convolution: 'auto' },
       epochs: 3,
       epoch,
       batch: 0,

@@ -94,6 +94,10 @@ for (const [build, fma] of [['FMA', 'on'], ['plain SIMD', 'off']] as const) {
           const du = engine.reserve(elements * c * o * 4);
           const pDw = place(engine, dweights0);
           k.winogradGradientOperands(pIn, place(engine, doutput), v, z, pack, batch, height, width, c, oh, ow, o, tiles, elements, variant);
+          // The input gradient again, as the forward pass's adjoint over the same tiles (Z shared with the weight gradient).
+          const pDin2 = place(engine, randomF32(input.length, random));
+          k.winogradInputGradient(z, u, pDin2, pack, batch, height, width, c, oh, ow, o, tiles, elements, variant);
+          record('input gradient (adjoint)', engine.f32(pDin2, input.length).slice(), conv2dBackwardInputReference(doutput, weights, new Float32Array(input.length), s));
           k.winogradGradientProducts(v, z, du, pack, batch * tiles, c, o, 0, elements, variant);
           k.winogradGradientKernel(du, pDw, pack, c, o, 0, c, variant);
           record('weight gradient', engine.f32(pDw, weights.length).slice(), conv2dBackwardWeightsReference(input, doutput, dweights0, s));

@@ -13,6 +13,9 @@ function spec(name: string, inputShape: [number, number, number], layers: LayerS
   return { name, inputShape, layers: [...layers, softmaxOut] };
 }
 
+/** Cases whose convolutions run by Winograd (forced: at these few channels 'auto' would not). */
+const WINOGRAD = new Set(['winograd 3x3 (F(4x4,3x3)), conv before it', 'winograd 5x5 (F(2x2,5x5)), pool after it']);
+
 const cases: ModelSpec[] = [
   spec('dense', [1, 1, 7], [{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'relu' }]),
   spec('dense-dense', [1, 1, 6], [{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'relu' }, { type: 'dense', units: 3, activation: 'linear' }]),
@@ -49,6 +52,17 @@ const cases: ModelSpec[] = [
     { type: 'globalAveragePooling2d' },
     { type: 'dense', units: 6, activation: 'relu' },
   ]),
+  spec('winograd 3x3 (F(4x4,3x3)), conv before it', [9, 8, 2], [
+    { type: 'conv2d', filters: 4, kernelSize: 2, activation: 'relu' },
+    { type: 'conv2d', filters: 8, kernelSize: 3, activation: 'linear' },
+    { type: 'flatten' },
+  ]),
+  spec('winograd 5x5 (F(2x2,5x5)), pool after it', [10, 9, 4], [
+    { type: 'conv2d', filters: 4, kernelSize: 2, activation: 'relu' },
+    { type: 'conv2d', filters: 8, kernelSize: 5, activation: 'relu' },
+    { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'flatten' },
+  ]),
   spec('small cnn', [10, 10, 1], [
     { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' },
     { type: 'maxPooling2d', poolSize: 2 },
@@ -73,7 +87,8 @@ for (const fma of ['off', 'on'] as const) {
       it(modelSpec.name, async () => {
         const engine = await Engine.create({ fma });
         const batch = 3;
-        const model = new Sequential(engine, modelSpec, { maxBatch: batch, seed: 7 });
+        const model = new Sequential(engine, modelSpec, { maxBatch: batch, seed: 7, convolution: WINOGRAD.has(modelSpec.name) ? 'winograd' : 'auto' });
+        if (WINOGRAD.has(modelSpec.name)) expect(model.layers.some((l) => (l as { algorithm?: { kind: string } }).algorithm?.kind === 'winograd')).toBe(true);
         const random = new Random(11);
         const input = engine.f32(model.input, batch * model.inputSize);
         for (let i = 0; i < input.length; i++) input[i] = random.next() * 2 - 1;

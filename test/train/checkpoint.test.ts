@@ -17,7 +17,7 @@ import {
 import { modelSpec } from '../../src/nn/models.js';
 import { withLearningRate } from '../../src/nn/model-spec.js';
 
-const options: RunOptions = { spec: modelSpec('mlp'), dataset: 'mnist', seed: 3, batchSize: 64, limit: 600, validationSplit: 0.1, fma: true };
+const options: RunOptions = { spec: modelSpec('mlp'), dataset: 'mnist', seed: 3, batchSize: 64, limit: 600, validationSplit: 0.1, fma: true, convolution: 'auto' };
 
 function sample(paramFloats = 37, trainCount = 11, stateFloats = 5) {
   const f = (k: number) => Float32Array.from({ length: paramFloats }, (_, i) => Math.sin(i * k) * 1e-3);

@@ -7,10 +7,11 @@ import { modelSpec } from '../../src/nn/models.js';
 import { train } from '../../src/train/trainer.js';
 import { readWeights } from '../../src/nn/weights.js';
 import { syntheticDataset } from './helpers.js';
+import type { ConvolutionChoice } from '../../src/nn/layers/layer.js';
 
 const dataset = syntheticDataset(141, 20);
 
-export async function trainingDigest(engine: Engine, name: string): Promise<string> {
+export async function trainingDigest(engine: Engine, name: string, convolution: ConvolutionChoice = 'auto'): Promise<string> {
   const spec = modelSpec(name);
   const hash = createHash('sha256');
   await train(engine, spec, dataset, {
@@ -18,6 +19,7 @@ export async function trainingDigest(engine: Engine, name: string): Promise<stri
     batchSize: 64,
     seed: 0,
     validationSplit: 0,
+    convolution,
     onTrained: (model) => {
       for (const values of readWeights(model)) hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     },

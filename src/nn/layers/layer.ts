@@ -28,11 +28,16 @@ export interface Scratch {
   rngState: Ptr;
 }
 
+/** How a model computes its convolutions: by measurement per shape, or one way throughout. */
+export type ConvolutionChoice = 'auto' | 'direct' | 'winograd';
+
 /** Everything a layer is connected to; every buffer holds the model's largest batch. */
 export interface LayerContext {
   engine: Engine;
   kernels: Kernels;
   maxBatch: number;
+  /** False for a model that only runs forward (inference): nothing is reserved for backward. */
+  training: boolean;
   input: Ptr;
   output: Ptr;
   /** Gradient of the loss with respect to the input; 0 when nothing upstream needs it. */
@@ -87,7 +92,12 @@ export interface LayerDefinition<S extends { type: string } = LayerSpec> {
   /** The output shape for an input shape: the one place this layer's shape arithmetic lives. */
   outputShape(spec: S, input: Shape, where: string): Shape;
   weights(spec: S, input: Shape): WeightSpec[];
-  create(spec: S, inputShape: Shape, outputShape: Shape): Layer;
+  create(spec: S, inputShape: Shape, outputShape: Shape, settings: ModelSettings): Layer;
+}
+
+/** Choices that hold for a whole model. */
+export interface ModelSettings {
+  convolution: ConvolutionChoice;
 }
 
 /** Keras's glorot_uniform: U(-l, l) with l = sqrt(6 / (fanIn + fanOut)), fans from the shape as Keras computes them. */
