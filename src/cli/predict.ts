@@ -62,7 +62,7 @@ export async function runPredict(argv: string[]): Promise<void> {
 
   const images = positionals.map((file) => ({ file, ...readPngForModel(file, shape, { invert, background: loaded.metadata.background }) }));
   const engine = await createEngine(values.fma as string | undefined);
-  const model = instantiate(engine, loaded, Math.min(images.length, 64));
+  const model = instantiate(engine, loaded, Math.min(images.length, 256));
   const size = h * w * c;
   const input = new Float32Array(images.length * size);
   images.forEach((image, i) => input.set(image.pixels, i * size));

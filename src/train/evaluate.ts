@@ -2,6 +2,7 @@
 // so it imports nothing of Node.
 import type { Ptr } from '../engine/kernel-table.js';
 import type { Sequential } from '../nn/sequential.js';
+import { inferBatches, residentLoader } from '../nn/predict.js';
 
 /** A u8 dataset already copied into wasm memory. */
 export interface ResidentImages {
@@ -16,17 +17,18 @@ export interface Evaluation {
   confidences: Float32Array;
 }
 
-/** Forward passes in inference mode over `order`, in batches; loss is the mean cross-entropy. */
+/**
+ * Forward passes in inference mode over `order`, in batches of the model's largest (the loop of
+ * predict, nn/predict.ts, gathering from wasm memory); loss is the mean cross-entropy.
+ */
 export function evaluate(model: Sequential, data: ResidentImages, order: Int32Array): Evaluation {
   const n = order.length;
   const predictions = new Int32Array(n);
   const confidences = new Float32Array(n);
   let lossSum = 0;
   let correct = 0;
-  for (let start = 0; start < n; start += model.maxBatch) {
-    const count = Math.min(model.maxBatch, n - start);
-    model.loadBatch(data.images, data.labels, order, start, count);
-    lossSum += model.forward(count, false);
+  inferBatches(model, n, residentLoader(model, data.images, data.labels, order), (start, count, loss) => {
+    lossSum += loss;
     correct += model.correct(count);
     const probs = model.engine.f32(model.probs, count * model.classes);
     for (let i = 0; i < count; i++) {
@@ -35,7 +37,7 @@ export function evaluate(model: Sequential, data: ResidentImages, order: Int32Ar
       predictions[start + i] = best;
       confidences[start + i] = probs[i * model.classes + best];
     }
-  }
+  });
   return { loss: n ? lossSum / n : 0, accuracy: n ? correct / n : 0, predictions, confidences };
 }
 
