@@ -50,22 +50,36 @@ export function stepper(engine: Engine, spec: TrainingSpec, split: ImageSplit, b
   return { context, step };
 }
 
+/**
+ * Samples per second of `step` (each step `samplesPerStep` samples): `warmupBatches` steps, then
+ * `repeats` timed repeats of `batches` steps; the median is the figure. Training and inference
+ * throughput are both timed by this. The work is a fixed number of steps, not a time: a training
+ * run's speed depends on its state (Adam's moments of dead units decay into subnormal floats after
+ * ~1,000 mlp steps, which then train a third slower), so every machine must take the same steps.
+ */
+export function timeSteps(step: () => void, samplesPerStep: number, options: Pick<ThroughputOptions, 'batches' | 'warmupBatches' | 'repeats'>): Throughput {
+  for (let i = 0; i < options.warmupBatches; i++) step();
+  const repeats: number[] = [];
+  for (let r = 0; r < options.repeats; r++) {
+    const started = performance.now();
+    for (let i = 0; i < options.batches; i++) step();
+    const seconds = (performance.now() - started) / 1000;
+    repeats.push((options.batches * samplesPerStep) / seconds);
+  }
+  return { samplesPerSecond: median(repeats), repeats };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 export function measureThroughput(engine: Engine, spec: TrainingSpec, split: ImageSplit, options: ThroughputOptions): Throughput {
   const mark = engine.mark();
   try {
     const { step } = stepper(engine, spec, split, options.batchSize, options.seed);
-    for (let i = 0; i < options.warmupBatches; i++) step();
-    const repeats: number[] = [];
-    for (let r = 0; r < options.repeats; r++) {
-      const started = performance.now();
-      for (let i = 0; i < options.batches; i++) step();
-      const seconds = (performance.now() - started) / 1000;
-      repeats.push((options.batches * options.batchSize) / seconds);
-    }
-    const sorted = [...repeats].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    const samplesPerSecond = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    return { samplesPerSecond, repeats };
+    return timeSteps(step, options.batchSize, options);
   } finally {
     engine.release(mark);
   }
