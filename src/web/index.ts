@@ -18,6 +18,7 @@ import type { BatchProgress, EpochRecord } from '../train/types.js';
 import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from '../api/model.js';
 import type { BuildResult, FromWorker, InitResult, ModelFiles, Request, Results, SpecInput } from './protocol.js';
 import type { ModelMetadata } from '../io/model-format.js';
+import { suiteImages, suiteThreadCounts, type MachineInfo, type SuiteProgress, type SuiteResult } from '../bench/suite.js';
 
 export { fetchDataset, type WebDataset, type FetchDatasetOptions } from './data.js';
 export { MODELS, MODEL_NAMES, SimdnetError };
@@ -26,6 +27,8 @@ export type { BatchProgress, EpochRecord, EvaluateResult, FitOptions, FitResult,
 export type { LayerSpec } from '../nn/spec.js';
 export type { ModelFiles, ModelMetadata };
 export { registry as DATASETS } from '../data/registry.js';
+export { suiteHeadline, suiteMarkdown, suiteTables, markdownTable, type SuiteTable } from '../bench/suite-report.js';
+export type { MachineInfo, SuiteProgress, SuiteResult };
 
 export interface CreateEngineOptions {
   /**
@@ -48,6 +51,16 @@ export interface EngineInfo {
   crossOriginIsolated: boolean;
   /** One plain sentence on how many threads train and why: show it to users. */
   threadNote: string;
+}
+
+export interface SuiteRunOptions {
+  /** The largest thread count (1, 2, 4, ... up to it are measured): a number, or 'auto' for navigator.hardwareConcurrency; one thread when the page is not cross-origin isolated. */
+  threads?: number | 'auto';
+  /** One short repeat of everything: seconds instead of minutes, rough figures (for tests and a first look). */
+  quick?: boolean;
+  /** Repeats of every measurement instead of the suite's. */
+  repeats?: number;
+  onProgress?: (progress: SuiteProgress) => void;
 }
 
 export interface WebFitOptions extends FitOptions {
@@ -217,6 +230,32 @@ export class WebEngine {
     };
     const split = { images: data.images, labels: data.labels, count: data.count, rows: data.rows, cols: data.cols, channels: data.channels ?? 1 };
     return this.channel.call({ op: 'benchmark', spec, data: split, options: full });
+  }
+
+  /**
+   * The benchmark suite of `simdnet bench --suite`, the same code in the worker: GFLOP/s of every
+   * conv and dense layer pass of the four models, and their training and inference throughput, at
+   * 1, 2, 4, ... threads, on `data` (MNIST's training split; its first 8,192 images are used).
+   * Render the result with suiteTables or suiteMarkdown. Takes about 15 s per thread count on a
+   * 2-core machine; the engine's model is kept.
+   */
+  async benchmarkSuite(data: ImageSplit, options: SuiteRunOptions = {}): Promise<SuiteResult> {
+    const cores = globalThis.navigator?.hardwareConcurrency || 1;
+    const wanted = options.threads === undefined || options.threads === 'auto' ? cores : options.threads;
+    if (!Number.isInteger(wanted) || wanted < 1) throw new SimdnetError(`threads must be 'auto' or a positive integer, got ${options.threads}`);
+    const most = this.info.crossOriginIsolated ? wanted : 1;
+    const subset = suiteImages(data);
+    // Copies, so that only the images used cross to the worker (a view would send its whole buffer).
+    const split = { ...subset, images: subset.images.slice(), labels: subset.labels.slice() };
+    const nav = globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined;
+    const machine: MachineInfo = { cores, runtime: nav?.userAgent ?? 'unknown browser', ...(nav?.deviceMemory ? { memoryGiB: nav.deviceMemory } : {}) };
+    return this.channel.call(
+      { op: 'suite', data: split, options: { threads: suiteThreadCounts(most), quick: options.quick, repeats: options.repeats }, machine },
+      (message) => {
+        if (message.type === 'suiteProgress') options.onProgress?.(message.progress);
+      },
+      [split.images.buffer, split.labels.buffer],
+    );
   }
 
   /** Ends the worker; the engine cannot be used afterwards. */

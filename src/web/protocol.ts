@@ -1,6 +1,6 @@
 // Messages between the page (src/web/index.ts) and the training worker (src/web/worker.ts).
 // Every request carries an id; the worker answers it with one 'result' or 'error', and a fit
-// also streams 'batch' and 'epoch' messages under the same id. 'stop' is answered at once, even
+// also streams 'batch' and 'epoch' messages under the same id, a suite 'suiteProgress' ones. 'stop' is answered at once, even
 // mid-fit; every other request waits for the one before it.
 import type { FmaChoice, WasmVariant } from '../engine/wasm.js';
 import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
@@ -9,6 +9,7 @@ import type { Throughput, ThroughputOptions } from '../train/throughput.js';
 import type { BatchProgress, EpochRecord } from '../train/types.js';
 import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from '../api/model.js';
 import type { ModelMetadata } from '../io/model-format.js';
+import type { MachineInfo, SuiteOptions, SuiteProgress, SuiteResult } from '../bench/suite.js';
 
 /** A training spec, or a model spec (Adam at 0.001, constant rate); the worker checks it whole. */
 export type SpecInput = TrainingSpec | ModelSpec;
@@ -24,6 +25,8 @@ export type Request =
   | { op: 'save'; metadata: ModelMetadata }
   | { op: 'load'; files: ModelFiles; options: ModelOptions }
   | { op: 'benchmark'; spec: SpecInput; data: ImageSplit; options: ThroughputOptions }
+  /** The benchmark suite (src/bench/suite.ts) on engines of its own, one per thread count; streams 'suiteProgress'. */
+  | { op: 'suite'; data: ImageSplit; options: SuiteOptions; machine: MachineInfo }
   | { op: 'stop' };
 
 export interface InitResult {
@@ -60,6 +63,7 @@ export interface Results {
   load: LoadResult;
   setWeights: null;
   benchmark: Throughput;
+  suite: SuiteResult;
   stop: null;
 }
 
@@ -69,4 +73,5 @@ export type FromWorker =
   | { id: number; type: 'result'; value: unknown }
   | { id: number; type: 'error'; message: string; name: string }
   | { id: number; type: 'batch'; progress: BatchProgress }
-  | { id: number; type: 'epoch'; record: EpochRecord };
+  | { id: number; type: 'epoch'; record: EpochRecord }
+  | { id: number; type: 'suiteProgress'; progress: SuiteProgress };

@@ -5,6 +5,7 @@ import { SimdnetError } from '../engine/errors.js';
 import { variantFileName, type FmaChoice, type WasmVariant } from '../engine/wasm.js';
 import type { WorkerSpawner } from '../engine/thread-pool.js';
 import { measureThroughput } from '../train/throughput.js';
+import { runSuite } from '../bench/suite.js';
 import { ResidentModel } from '../api/model.js';
 import { parseTrainingSpec } from '../nn/model-spec.js';
 import { readWeights, writeWeights } from '../nn/weights.js';
@@ -18,6 +19,8 @@ const scope = self as unknown as {
 };
 
 let engine: Engine | undefined;
+/** How 'init' asked for the kernels: the suite builds engines of its own the same way. */
+let kernelChoice: { fma: FmaChoice; baseUrl: string | undefined } | undefined;
 let model: ResidentModel | undefined;
 /** Engine memory before any model: a new model releases back to here, replacing the old. */
 let engineBase = 0;
@@ -82,6 +85,7 @@ async function handle(id: number, request: Request): Promise<{ value: unknown; t
       // Threads need shared memory, which browsers give only to cross-origin isolated pages.
       const threads = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated ? request.threads : 1;
       const { module, variant } = await compileKernels(request.baseUrl, request.fma, threads > 1);
+      kernelChoice = { fma: request.fma, baseUrl: request.baseUrl };
       engine?.close();
       engine = await Engine.fromModule(module, variant, threads, browserSpawner(request.baseUrl));
       engineBase = engine.mark();
@@ -166,6 +170,31 @@ async function handle(id: number, request: Request): Promise<{ value: unknown; t
       const spec = parseTrainingSpec(request.spec, 'model spec');
       // The code `simdnet bench` runs, on memory above the current model (released afterwards).
       return { value: measureThroughput(engine, spec, request.data, request.options) };
+    }
+    case 'suite': {
+      const choice = kernelChoice;
+      if (!engine || !choice) throw new SimdnetError('the engine is not initialised');
+      // Threads need shared memory (a cross-origin isolated page); one thread runs the private-memory build, as in Node.
+      const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+      const builds = new Map<boolean, ReturnType<typeof compileKernels>>();
+      const build = (shared: boolean) => {
+        if (!builds.has(shared)) builds.set(shared, compileKernels(choice.baseUrl, choice.fma, shared));
+        return builds.get(shared)!;
+      };
+      const result = await runSuite(
+        {
+          engine: async (threads) => {
+            const t = isolated ? threads : 1;
+            const { module, variant } = await build(t > 1);
+            return Engine.fromModule(module, variant, t, t > 1 ? browserSpawner(choice.baseUrl) : undefined);
+          },
+          machine: request.machine,
+        },
+        request.data,
+        request.options,
+        (progress) => scope.postMessage({ id, type: 'suiteProgress', progress }),
+      );
+      return { value: result };
     }
     case 'stop':
       stopFit?.abort();

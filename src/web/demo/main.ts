@@ -1,7 +1,20 @@
 // The demo page: pick a dataset and a model, train in a worker with live curves, inspect the
 // test set, then draw or pick an image and see the class probabilities. Uses only the public
 // embedding API (../index.ts), as any page would.
-import { MODELS, createEngine, fetchDataset, type EpochRecord, type EvaluateResult, type WebDataset, type WebEngine, type WebModel } from '../index.js';
+import {
+  MODELS,
+  createEngine,
+  fetchDataset,
+  suiteHeadline,
+  suiteMarkdown,
+  suiteTables,
+  type EpochRecord,
+  type EvaluateResult,
+  type SuiteResult,
+  type WebDataset,
+  type WebEngine,
+  type WebModel,
+} from '../index.js';
 import { LineChart, type Series } from './chart.js';
 import { drawingToInput, paintImage } from './preprocess.js';
 
@@ -38,6 +51,11 @@ const ui = {
   saveWeights: $<HTMLButtonElement>('save-weights'),
   loadWeights: $<HTMLInputElement>('load-weights'),
   engineInfo: $('engine-info'),
+  benchmark: $<HTMLButtonElement>('benchmark'),
+  copyBenchmark: $<HTMLButtonElement>('copy-benchmark'),
+  benchmarkProgress: $<HTMLProgressElement>('benchmark-progress'),
+  benchmarkStatus: $('benchmark-status'),
+  benchmarkResult: $('benchmark-result'),
 };
 
 const TRAIN_COLOR = '#2563eb';
@@ -50,6 +68,8 @@ let model: WebModel | undefined;
 /** Class names of the dataset the current model learnt (the picker may have moved on since). */
 let modelClasses: string[] | undefined;
 let training = false;
+let benchmarking = false;
+let suiteResult: SuiteResult | undefined;
 let loadingDataset: Promise<void> | undefined;
 
 const lossChart = new LineChart($<HTMLCanvasElement>('loss-chart'), { formatY: (y) => y.toFixed(2) });
@@ -66,10 +86,13 @@ function fail(error: unknown): void {
 }
 
 function refreshButtons(): void {
-  ui.train.disabled = training || !engine || !dataset;
+  const busy = training || benchmarking;
+  ui.train.disabled = busy || !engine || !dataset;
   ui.stop.disabled = !training;
-  for (const el of [ui.dataset, ui.model, ui.epochs, ui.learningRate, ui.limit, ui.threads]) el.disabled = training;
-  ui.saveWeights.disabled = training || !model || !modelClasses;
+  for (const el of [ui.dataset, ui.model, ui.epochs, ui.learningRate, ui.limit, ui.threads]) el.disabled = busy;
+  ui.saveWeights.disabled = busy || !model || !modelClasses;
+  ui.benchmark.disabled = busy || !engine;
+  ui.copyBenchmark.disabled = !suiteResult;
 }
 
 // ---- Engine and threads
@@ -485,6 +508,98 @@ ui.loadWeights.addEventListener('change', async () => {
     await predictCurrent();
   } catch (error) {
     fail(error);
+  }
+});
+
+// ---- Benchmark this device: the suite of `simdnet bench --suite`, run by the worker
+
+/** ?suite=quick runs one short repeat of everything (seconds; rough figures), for tests. */
+const QUICK_SUITE = new URLSearchParams(location.search).get('suite') === 'quick';
+
+function showSuite(result: SuiteResult): void {
+  const headline = document.createElement('p');
+  headline.className = 'headline';
+  headline.id = 'benchmark-headline';
+  headline.textContent = suiteHeadline(result);
+  const parts: HTMLElement[] = [headline];
+  for (const table of suiteTables(result)) {
+    const title = document.createElement('h3');
+    title.textContent = `${table.title}:`;
+    const el = document.createElement('table');
+    el.dataset.table = table.id;
+    const headRow = el.createTHead().insertRow();
+    table.header.forEach((text, i) => {
+      const th = document.createElement('th');
+      th.textContent = text;
+      if (table.align[i] === 'right') th.className = 'right';
+      headRow.append(th);
+    });
+    const body = el.createTBody();
+    table.rows.forEach((cells, r) => {
+      const tr = body.insertRow();
+      tr.dataset.row = table.rowKeys[r];
+      cells.forEach((text, i) => {
+        const td = tr.insertCell();
+        td.textContent = text;
+        if (table.align[i] === 'right') td.className = 'right';
+      });
+    });
+    const scroll = document.createElement('div');
+    scroll.className = 'scroll';
+    scroll.append(el);
+    parts.push(title, scroll);
+  }
+  ui.benchmarkResult.replaceChildren(...parts);
+}
+
+async function runBenchmark(): Promise<void> {
+  if (!engine || benchmarking || training) return;
+  benchmarking = true;
+  suiteResult = undefined;
+  document.body.dataset.suite = 'running';
+  ui.benchmarkResult.replaceChildren();
+  ui.benchmarkProgress.hidden = false;
+  ui.benchmarkProgress.value = 0;
+  refreshButtons();
+  try {
+    ui.benchmarkStatus.textContent = 'Loading MNIST…';
+    const mnist = dataset?.name === 'mnist' ? dataset : await fetchDataset('mnist');
+    ui.benchmarkStatus.textContent = 'Starting…';
+    const result = await engine.benchmarkSuite(mnist.train, {
+      quick: QUICK_SUITE,
+      onProgress: (p) => {
+        ui.benchmarkProgress.value = p.step / p.steps;
+        ui.benchmarkStatus.textContent = `${p.step} of ${p.steps}: ${p.text}`;
+      },
+    });
+    suiteResult = result;
+    showSuite(result);
+    ui.benchmarkStatus.textContent = `Done in ${Math.round(result.seconds)} s.${result.threads.length === 1 && navigator.hardwareConcurrency > 1 ? ' One thread only: ' + engine.info.threadNote : ''}`;
+    document.body.dataset.suite = 'done';
+  } catch (error) {
+    ui.benchmarkStatus.textContent = error instanceof Error ? error.message : String(error);
+    ui.benchmarkStatus.classList.add('error');
+    document.body.dataset.suite = 'failed';
+    console.error(error);
+  } finally {
+    benchmarking = false;
+    ui.benchmarkProgress.hidden = true;
+    refreshButtons();
+  }
+}
+
+ui.benchmark.addEventListener('click', () => {
+  ui.benchmarkStatus.classList.remove('error');
+  void runBenchmark();
+});
+ui.copyBenchmark.addEventListener('click', async () => {
+  if (!suiteResult) return;
+  try {
+    await navigator.clipboard.writeText(suiteMarkdown(suiteResult));
+    ui.benchmarkStatus.textContent = 'Copied the table as Markdown.';
+  } catch {
+    // No clipboard (an insecure origin, or permission refused): offer the text as a download.
+    download(suiteMarkdown(suiteResult), 'simdnet-benchmark.md', 'text/markdown');
   }
 });
 
