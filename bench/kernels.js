@@ -1,14 +1,16 @@
 // GEMM and convolution throughput at the exact layer shapes of the four models (batch 64), for
 // the FMA and the plain-SIMD build, beside the measured peak of a register-only multiply-add loop.
-// Each kernel is checked on sampled elements against an f64 dot product before it is timed.
+// Each kernel is checked on sampled elements against an f64 dot product before it is timed. The
+// layer shapes and the timing against the peak are those of the benchmark suite
+// (src/bench/kernel-suite.ts), which times the layers' passes as the models run them (whatever
+// algorithm each layer picks, fused epilogues and threads included): `simdnet bench --suite`.
 // Run: npm run bench:kernels   (plain ESM; loads build/*.wasm the way src/engine/wasm.ts does, and the
 //   layer shapes from dist/index.js)
 //   node bench/kernels.js conv2 dense   only the rows whose label contains one of the words
 //   SIMDNET_WASM_DIR=dir                loads dir/simdnet.{fma,simd}.wasm instead of build/
 import { readFileSync } from 'node:fs';
-const { MODELS, planModel } = await import(new URL('../dist/index.js', import.meta.url));
+const { layerShapes, measurePeak, timeAgainstPeak } = await import(new URL('../dist/index.js', import.meta.url));
 import { setFlagsFromString } from 'node:v8';
-import { performance } from 'node:perf_hooks';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
@@ -55,25 +57,7 @@ function randomBuffer(env, count) {
   return ptr;
 }
 
-/** Median seconds per call of `fn` over `reps` reps of at least `ms` each. */
-function medianSeconds(fn, reps, ms) {
-  const samples = [];
-  for (let r = 0; r < reps; r++) {
-    let calls = 0;
-    const start = performance.now();
-    let now = start;
-    while (now - start < ms) {
-      fn();
-      calls++;
-      now = performance.now();
-    }
-    samples.push((now - start) / 1000 / calls);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[reps >> 1];
-}
-
-const PEAK_ITERATIONS = 1 << 15;
+const TIMING = { warmupMs: WARMUP_MS, reps: REPS, repMs: REP_MS };
 
 /**
  * Median seconds per call of fn after warm-up (V8 tiers wasm up from its baseline compiler), and
@@ -81,17 +65,8 @@ const PEAK_ITERATIONS = 1 << 15;
  * only compared with the peak that ran under the same load.
  */
 function time(env, fn) {
-  const warmEnd = performance.now() + WARMUP_MS;
-  while (performance.now() < warmEnd) fn();
-  const kernel = [];
-  const peak = [];
-  for (let r = 0; r < REPS; r++) {
-    peak.push(medianSeconds(() => env.k.peakMaddLoop(PEAK_ITERATIONS), 1, REP_MS / 4));
-    kernel.push(medianSeconds(fn, 1, REP_MS));
-  }
-  kernel.sort((a, b) => a - b);
-  peak.sort((a, b) => a - b);
-  return { seconds: kernel[REPS >> 1], peak: (PEAK_ITERATIONS * 96) / peak[REPS >> 1] / 1e9 };
+  const { seconds, peakGflops } = timeAgainstPeak(env.k, fn, TIMING);
+  return { seconds, peak: peakGflops };
 }
 
 function check(what, samples) {
@@ -224,10 +199,8 @@ function benchConv(env, which, { h, w, inC, oh, ow, outC, kernel }) {
 }
 
 function benchPeak(env) {
-  const warmEnd = performance.now() + WARMUP_MS;
-  while (performance.now() < warmEnd) env.k.peakMaddLoop(PEAK_ITERATIONS);
-  const seconds = medianSeconds(() => env.k.peakMaddLoop(PEAK_ITERATIONS), REPS, REP_MS);
-  return { gflops: (PEAK_ITERATIONS * 96) / seconds / 1e9, peak: (PEAK_ITERATIONS * 96) / seconds / 1e9 };
+  const gflops = measurePeak(env.k, TIMING);
+  return { gflops, peak: gflops };
 }
 
 // ---- The shapes: every conv and dense layer of cnn, cnn-tuned, mlp and mlp-tuned.
@@ -235,19 +208,14 @@ function benchPeak(env) {
 // Read off the models' layer plans (each layer's shapes come from its own module).
 const convs = [];
 const denseByShape = new Map();
-for (const [name, spec] of Object.entries(MODELS)) {
-  let conv = 0;
-  for (const layer of planModel(spec).layers) {
-    if (layer.spec.type === 'conv2d') {
-      const [h, w, inC] = layer.inputShape;
-      const [oh, ow, outC] = layer.outputShape;
-      convs.push({ models: `${name} conv${++conv}`, h, w, inC, oh, ow, outC, kernel: layer.spec.kernelSize });
-    } else if (layer.spec.type === 'dense') {
-      const units = layer.weights[0].shape;
-      const key = units.join('x');
-      if (denseByShape.has(key)) denseByShape.get(key).models += `, ${name}`;
-      else denseByShape.set(key, { models: name, units });
-    }
+for (const shape of layerShapes()) {
+  if (shape.conv) {
+    convs.push({ models: `${shape.model} ${shape.layer}`, ...shape.conv });
+  } else {
+    const units = [shape.dense.inputs, shape.dense.units];
+    const key = units.join('x');
+    if (denseByShape.has(key)) denseByShape.get(key).models += `, ${shape.model}`;
+    else denseByShape.set(key, { models: shape.model, units });
   }
 }
 const dense = [...denseByShape.values()];
