@@ -18,7 +18,7 @@ Commands:
   serve    serve the in-browser demo and the datasets (http://127.0.0.1:8080/)
   evaluate evaluate a saved model (TensorFlow.js layers format) on a test set
   predict  classify PNG images with a saved model
-  bench    measure training throughput (samples/s) of one model
+  bench    measure training or inference throughput of a model, or the whole suite (--suite)
 
 Run simdnet <command> --help for a command's options.`;
 
