@@ -1,17 +1,17 @@
 // Bias and ReLU. x and dy are row-major rows×cols (a dense layer's [batch, units], or a conv
 // output viewed as [batch·h·w, channels]); bias has cols entries. Every pointer is 4-byte
 // aligned and any count works: four columns per f32x4, a scalar tail for the rest.
+import { reluLanes } from './simd';
 
 /** x[r, c] = max(x[r, c] + bias[c], 0), in place. x: f32[rows, cols]; bias: f32[cols]. */
 export function biasReluForward(x: usize, bias: usize, rows: i32, cols: i32): void {
-  const zero = f32x4.splat(0);
   const cols4 = cols & ~3;
   let p = x;
   for (let r = 0; r < rows; r++) {
     let c = 0;
     for (; c < cols4; c += 4) {
       const q = p + (<usize>c << 2);
-      v128.store(q, f32x4.max(f32x4.add(v128.load(q), v128.load(bias + (<usize>c << 2))), zero));
+      v128.store(q, reluLanes(f32x4.add(v128.load(q), v128.load(bias + (<usize>c << 2)))));
     }
     for (; c < cols; c++) {
       const q = p + (<usize>c << 2);

@@ -6,6 +6,7 @@ export { im2col, col2imAdd, conv2dScratchFloats } from './conv-im2col';
 export { conv2dForward, conv2dPoolsInline } from './conv-forward';
 export { conv2dBackwardWeights, conv2dBackwardInput } from './conv-backward';
 export * from './winograd';
+export * from './conv-single-channel';
 export * from './pool';
 export * from './activation';
 export * from './loss';

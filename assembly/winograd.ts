@@ -15,6 +15,7 @@
 //   dU     [n², inC, outC]
 import { inputTransform, inputTransformAdjoint, kernelSide, matrixG, matrixGT, outputTransform, outputTransformAdjoint, sandwich, tileIn, tileOut } from './winograd-transforms';
 import { gemmNN, gemmNT, gemmPackFloats, gemmTN } from './gemm';
+import { reluLanes } from './simd';
 
 /** Tiles whose transforms are computed at once in the forward pass (≤ gemm.ts's DIRECT_B_ROWS: U is read in place). */
 const TILE_BLOCK: i32 = 32;
@@ -147,7 +148,7 @@ export function winogradForward(input: usize, u: usize, bias: usize, output: usi
             const x = tx * m + j;
             if (x >= outW) break;
             let v = f32x4.add(v128.load(tile + (<usize>(i * m + j) << 4)), bk);
-            if (relu) v = f32x4.max(v, zero);
+            if (relu) v = reluLanes(v);
             v128.store(output + (<usize>(((b * outH + y) * outW + x) * outC + k) << 2), v);
           }
         }

@@ -198,6 +198,69 @@ function benchConv(env, which, { h, w, inC, oh, ow, outC, kernel }) {
   return { gflops: (2 * rows * depth * outC) / seconds / 1e9, peak };
 }
 
+/**
+ * The one-channel kernels (assembly/conv-single-channel.ts) that first layers on grey images take:
+ * the forward pass (no activation, no pool: as the direct row) and the weight gradient as
+ * per-image partials plus their image-order sum. Flops counted as for the direct rows.
+ */
+function benchSingleChannel(env, which, { h, w, oh, ow, outC, kernel }) {
+  const { k: kern } = env;
+  env.reset();
+  const taps = kernel * kernel;
+  const input = randomBuffer(env, BATCH * h * w);
+  const weights = randomBuffer(env, taps * outC);
+  const doutput = randomBuffer(env, BATCH * oh * ow * outC);
+  const output = env.reserve(BATCH * oh * ow * outC);
+  const partial = env.reserve(BATCH * taps * outC);
+  const dweights = env.reserve(taps * outC);
+  const bias = env.reserve(outC);
+  const X = env.f32(input, BATCH * h * w);
+  const W = env.f32(weights, taps * outC);
+  const DY = env.f32(doutput, BATCH * oh * ow * outC);
+  const pick = (n) => Math.floor(Math.abs(random()) * n);
+  const samples = [];
+  const forward = () => kern.conv2dSingleChannelForward(input, weights, bias, output, BATCH, h, w, oh, ow, outC, kernel, 0, 0, 0);
+  const weightGradient = () => {
+    kern.conv2dSingleChannelPartials(input, doutput, partial, BATCH, h, w, oh, ow, outC, kernel, 0);
+    kern.conv2dSumPartials(partial, dweights, BATCH, taps * outC, taps * outC);
+  };
+  if (which === 'forward') {
+    forward();
+    const Y = env.f32(output, BATCH * oh * ow * outC);
+    for (let s = 0; s < 24; s++) {
+      const [b, oy, ox, o] = [pick(BATCH), pick(oh), pick(ow), pick(outC)];
+      let want = 0;
+      let scale = 0;
+      for (let ky = 0; ky < kernel; ky++)
+        for (let kx = 0; kx < kernel; kx++) {
+          const p = X[(b * h + oy + ky) * w + ox + kx] * W[(ky * kernel + kx) * outC + o];
+          want += p;
+          scale += Math.abs(p);
+        }
+      samples.push({ got: Y[((b * oh + oy) * ow + ox) * outC + o], want, scale });
+    }
+  } else {
+    weightGradient();
+    const DW = env.f32(dweights, taps * outC);
+    for (let s = 0; s < 8; s++) {
+      const [ky, kx, o] = [pick(kernel), pick(kernel), pick(outC)];
+      let want = 0;
+      let scale = 0;
+      for (let b = 0; b < BATCH; b++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            const p = X[(b * h + oy + ky) * w + ox + kx] * DY[((b * oh + oy) * ow + ox) * outC + o];
+            want += p;
+            scale += Math.abs(p);
+          }
+      samples.push({ got: DW[(ky * kernel + kx) * outC + o], want, scale });
+    }
+  }
+  check(`one-channel conv ${which} ${h}x${w}x1->${outC} k${kernel}`, samples);
+  const { seconds, peak } = time(env, which === 'forward' ? forward : weightGradient);
+  return { gflops: (2 * BATCH * oh * ow * taps * outC) / seconds / 1e9, peak };
+}
+
 function benchPeak(env) {
   const gflops = measurePeak(env.k, TIMING);
   return { gflops, peak: gflops };
@@ -233,6 +296,12 @@ for (const c of convs) {
     const gemm = which === 'forward' ? `NN ${m}x${depth}x${c.outC}` : which === 'backward weights' ? `TN ${depth}x${m}x${c.outC}` : `NT ${m}x${c.outC}x${depth}`;
     const label = `${c.models} ${c.h}x${c.w}x${c.inC}->${c.outC} k${c.kernel} ${which}`;
     if (wanted(label)) rows.push([label, gemm, ...builds.map((env) => benchConv(env, which, c))]);
+  }
+  // First layers on grey images train by the one-channel kernels (no input gradient there).
+  if (!builds[0].k.conv2dSingleChannelFits(c.inC, c.outC)) continue;
+  for (const which of ['forward', 'backward weights']) {
+    const label = `${c.models} ${c.h}x${c.w}x1->${c.outC} k${c.kernel} ${which}, one-channel kernels`;
+    if (wanted(label)) rows.push([label, 'direct', ...builds.map((env) => benchSingleChannel(env, which, c))]);
   }
 }
 for (const d of dense) {

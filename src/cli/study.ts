@@ -39,8 +39,8 @@ Options:
   --threads N         threads to train with (default: every core)
   --fma auto|on|off   relaxed-SIMD FMA kernels (default auto)
   --conv auto|direct|winograd
-                      how convolutions are computed (default auto: Winograd where it pays;
-                      direct: the numbers of simdnet before Winograd)
+                      how convolutions are computed (default auto: Winograd and the one-channel
+                      kernels where they pay; direct: the numbers of simdnet before either)
   --checkpoint DIR    keep the study's progress in DIR: every finished run's result, and the
                       running run's checkpoint after each epoch (Ctrl-C stops after the batch and saves)
   --resume DIR        continue the study checkpointed in DIR: finished runs are kept, the run that

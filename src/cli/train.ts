@@ -39,8 +39,10 @@ ${dataHelp}
   --fma auto|on|off       relaxed-SIMD fused multiply-add build (default auto: where the runtime supports it)
   --conv auto|direct|winograd
                           how convolutions are computed: auto (the default) uses Winograd's minimal filtering
-                          on 3x3 and 5x5 layers with 16+ channels, where it was measured faster; direct gives
-                          the numbers of simdnet before Winograd, bit for bit
+                          on 3x3 and 5x5 layers with 16+ channels and direct one-channel kernels on first
+                          layers of grey images (16, 32, ... filters), where each was measured faster;
+                          winograd forces Winograd wherever it applies; direct gives the numbers of simdnet
+                          before either, bit for bit
   --save DIR              save the trained model in TensorFlow.js layers format (DIR/model.json + weights)
   --out DIR               write an HTML report with SVG charts (DIR/index.html, DIR/images/*.svg)
   --log FILE              append one JSON object per epoch to FILE (JSON Lines)

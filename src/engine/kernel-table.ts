@@ -35,6 +35,8 @@ const convSample = {
 /** A 2x2 max pool's input and output (and argmax) bytes per sample. */
 const poolSample = (p: Args) => p.height * p.width * p.channels * 4;
 const pooledSample = (p: Args) => (p.height >> 1) * (p.width >> 1) * p.channels * 4;
+/** A one-channel convolution's output bytes per sample. */
+const singleOutput = (p: Args) => p.outHeight * p.outWidth * p.outChannels * 4;
 const CONV = ['batch', 'height', 'width', 'inChannels', 'outHeight', 'outWidth', 'outChannels', 'kernel'] as const;
 
 export const KERNELS = {
@@ -83,6 +85,23 @@ export const KERNELS = {
   conv2dBackwardWeights: { args: ['input', 'doutput', 'dweights', 'pack', ...CONV, 'firstRow', 'rowCount', 'firstCol', 'colCount'], split: convWeightGradient },
   /** dinput += col2im(doutput · weightsᵀ). */
   conv2dBackwardInput: { args: ['doutput', 'weights', 'dinput', 'pack', ...CONV], split: bySamples({ doutput: convSample.output, dinput: convSample.input }, { always: true }) },
+
+  // ---- Convolution of one-channel images (assembly/conv-single-channel.ts): valid, stride 1,
+  // outChannels a multiple of 16; the weight gradient as per-image partials summed in image order.
+  /** 1 when the one-channel kernels take this layer. */
+  conv2dSingleChannelFits: { args: ['inChannels', 'outChannels'], returns: true },
+  /** output = act(conv + bias); with pooled and argmax not 0 also the following 2x2 max pool, two rows at a time. */
+  conv2dSingleChannelForward: {
+    args: ['input', 'weights', 'bias', 'output', 'batch', 'height', 'width', 'outHeight', 'outWidth', 'outChannels', 'kernel', 'relu', 'pooled', 'argmax'],
+    split: bySamples({ input: (p) => p.height * p.width * 4, output: singleOutput, pooled: (p) => singleOutput(p) / 4, argmax: (p) => singleOutput(p) / 4 }, { always: true }),
+  },
+  /** partial[b] = image b's weight gradient (kernel² taps, then the bias row when biasRow = 1), [batch, rows, outChannels]. */
+  conv2dSingleChannelPartials: {
+    args: ['input', 'doutput', 'partial', 'batch', 'height', 'width', 'outHeight', 'outWidth', 'outChannels', 'kernel', 'biasRow'],
+    split: bySamples({ input: (p) => p.height * p.width * 4, doutput: singleOutput, partial: (p) => (p.kernel * p.kernel + p.biasRow) * p.outChannels * 4 }, { always: true }),
+  },
+  /** dweights[i] += Σ_b partial[b·stride + i], in image order, for i < count. */
+  conv2dSumPartials: { args: ['partial', 'dweights', 'batch', 'count', 'stride'], split: elementwise(['partial', 'dweights']) },
 
   // ---- Convolution by Winograd's minimal filtering F(m×m, r×r) (assembly/winograd*.ts): stride
   // 1, zero padding `pad`, inC and outC multiples of 4; variant 0 F(2x2,3x3), 1 F(4x4,3x3), 2 F(2x2,5x5).

@@ -58,7 +58,7 @@ export interface TrainOptions {
   epochs: number;
   batchSize: number;
   seed: number;
-  /** How convolutions are computed (default 'auto'; 'direct' gives the numbers of before Winograd). */
+  /** How convolutions are computed (default 'auto'; 'direct' gives the numbers of before Winograd and the one-channel kernels). */
   convolution?: ConvolutionChoice;
   /** Fraction of the (limited) training images held out, taken from the end as Keras does. */
   validationSplit: number;

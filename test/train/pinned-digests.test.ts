@@ -1,8 +1,8 @@
 // Pins the numbers of the notebook's four models: each trains a few steps from seed 0 on a
 // synthetic dataset, and the SHA-256 of all its weights (in Keras order, no padding) must equal
 // the digest recorded before the layer-registry refactor began (main at 960c9c8), with the
-// direct convolution forced (--conv direct); the default path (Winograd where it pays) has
-// digests of its own. A change that
+// direct convolution forced (--conv direct); the default path (the one-channel kernels for first
+// layers, Winograd where it pays) has digests of its own. A change that
 // moves any bit of any weight fails here; if that is intended, the commit says why, re-records
 // the digest (SIMDNET_PRINT_DIGESTS=1 prints the current ones) and re-runs the study.
 //
@@ -23,14 +23,15 @@ const DIGESTS: Record<string, { fma: string; plain: string }> = {
 };
 
 /**
- * The default path since Winograd convolution: cnn and cnn-tuned run their second layer by
- * F(4x4,3x3) and F(2x2,5x5) (the MLPs have no convolution, and 'auto' gives them the digests above).
+ * The default path (--conv auto): cnn and cnn-tuned run their first layer by the one-channel
+ * kernels (assembly/conv-single-channel.ts) and their second by F(4x4,3x3) and F(2x2,5x5) (the
+ * MLPs have no convolution, and 'auto' gives them the digests above).
  */
-const WINOGRAD_DIGESTS: Record<string, { fma: string; plain: string }> = {
-  cnn: { fma: '44aadc2a567ee73eb26e1987ee1b612f061892d6d1cdf427fef93c180f287775', plain: '9a6154e306e2343d365d3a5f2f875aab2ce785c4b1da451282b5dcace2e37d43' },
-  'cnn-tuned': { fma: '5aa6a25d128aacc8515ed10aa8d240432cce7091e1bc7b8283ddae5039ba4e00', plain: 'f2566c29a19ac015f83dae9c02bb50c179622d5bc531f3ac7ff77b46d5e3f69c' },
+const AUTO_DIGESTS: Record<string, { fma: string; plain: string }> = {
+  cnn: { fma: 'b08a88f52fd45d40a98c682c31235d4eb929e1161d95e176df0e8b5bb5a32c0a', plain: '8777225845bbd2e6cf8d58ccb5f68e8963ebaf0b73dbe539e84334b44848acaa' },
+  'cnn-tuned': { fma: 'a50b13fb62e6833f50f41686c2b38202cfec95b3b11af9fc558782c2a9579f29', plain: '3916f6eea1feb711df6f20017bb9d664e7dfc40351025010145e9e44765e9717' },
 };
-const CONVOLUTIONAL = Object.keys(WINOGRAD_DIGESTS);
+const CONVOLUTIONAL = Object.keys(AUTO_DIGESTS);
 
 const engines: Engine[] = [];
 afterAll(() => engines.forEach((e) => e.close()));
@@ -47,12 +48,12 @@ describe('pinned weight digests of the notebook models', () => {
         engines.push(engine);
         expect(engine.variant.fma).toBe(fma === 'on');
         const got: Record<string, string> = {};
-        const winograd: Record<string, string> = {};
+        const auto: Record<string, string> = {};
         for (const name of MODEL_NAMES) got[name] = await trainingDigest(engine, name, 'direct');
-        for (const name of CONVOLUTIONAL) winograd[name] = await trainingDigest(engine, name, 'auto');
-        if (process.env.SIMDNET_PRINT_DIGESTS) console.log(`fma ${fma}, ${threads} thread(s):`, JSON.stringify({ direct: got, auto: winograd }, null, 1));
+        for (const name of CONVOLUTIONAL) auto[name] = await trainingDigest(engine, name, 'auto');
+        if (process.env.SIMDNET_PRINT_DIGESTS) console.log(`fma ${fma}, ${threads} thread(s):`, JSON.stringify({ direct: got, auto }, null, 1));
         for (const name of MODEL_NAMES) expect(got[name], name).toBe(DIGESTS[name][fma === 'on' ? 'fma' : 'plain']);
-        for (const name of CONVOLUTIONAL) expect(winograd[name], `${name} (Winograd)`).toBe(WINOGRAD_DIGESTS[name][fma === 'on' ? 'fma' : 'plain']);
+        for (const name of CONVOLUTIONAL) expect(auto[name], `${name} (--conv auto)`).toBe(AUTO_DIGESTS[name][fma === 'on' ? 'fma' : 'plain']);
       }, 120_000);
     }
   }

@@ -25,7 +25,7 @@ const MAX_KERNEL = 1024;
 const F4X4_3X3 = 1;
 const F2X2_5X5 = 2;
 
-export type ConvolutionAlgorithm = { kind: 'direct' } | { kind: 'winograd'; variant: number };
+export type ConvolutionAlgorithm = { kind: 'direct' } | { kind: 'single' } | { kind: 'winograd'; variant: number };
 
 /**
  * How a layer of this shape is computed. Winograd needs a 3x3 or 5x5 kernel and channel counts
@@ -33,12 +33,15 @@ export type ConvolutionAlgorithm = { kind: 'direct' } | { kind: 'winograd'; vari
  * channels or more on both sides, where it was measured to win (batch 64, one thread, Intel Xeon,
  * against the direct kernels): cnn-tuned's second layer (12x12x64 -> 64, 5x5) by F(2x2,5x5) 2.1x
  * forward, 1.9x weight gradient, 2.2x input gradient; cnn's second (13x13x32 -> 32, 3x3) by
- * F(4x4,3x3) 1.7x, 1.3x, 2.1x, where F(2x2,3x3) gave 1.0x, 0.7x, 1.1x. One-channel first layers
- * stay direct.
+ * F(4x4,3x3) 1.7x, 1.3x, 2.1x, where F(2x2,3x3) gave 1.0x, 0.7x, 1.1x. One-channel layers with
+ * filters in multiples of 16 (first layers on grey images) take the direct one-channel kernels
+ * (assembly/conv-single-channel.ts); 'direct' keeps the implicit GEMM everywhere (the numbers of
+ * simdnet before either).
  */
 export function convolutionAlgorithm(spec: Conv2DSpec, input: Shape, choice: ConvolutionChoice): ConvolutionAlgorithm {
   const c = input[2];
   const k = spec.filters;
+  if (choice !== 'direct' && c === 1 && k % 16 === 0) return { kind: 'single' };
   const eligible = (spec.kernelSize === 3 || spec.kernelSize === 5) && c % 4 === 0 && k % 4 === 0;
   const worth = choice === 'winograd' || (choice === 'auto' && c >= 16 && k >= 16);
   if (!eligible || !worth) return { kind: 'direct' };
@@ -49,6 +52,8 @@ class Conv2D extends BaseLayer<Conv2DSpec> {
   private reluBackwardDeferred = false;
   private poolInline: { output: Ptr; argmax: Ptr } | null = null;
   private readonly winograd: WinogradConvolution | null;
+  /** The one-channel kernels' per-image partial weight gradients. */
+  private partials: Ptr = 0;
 
   constructor(spec: Conv2DSpec, inputShape: Shape, outputShape: Shape, readonly algorithm: ConvolutionAlgorithm) {
     super(spec, inputShape, outputShape);
@@ -80,6 +85,9 @@ class Conv2D extends BaseLayer<Conv2DSpec> {
   bind(context: LayerContext): void {
     super.bind(context);
     this.winograd?.bind(context);
+    if (this.algorithm.kind === 'single' && context.training) {
+      this.partials = context.engine.reserve(context.maxBatch * (this.patch + 1) * this.spec.filters * 4, 'conv partial weight gradients');
+    }
   }
 
   deferReluBackward(): boolean {
@@ -98,6 +106,12 @@ class Conv2D extends BaseLayer<Conv2DSpec> {
     const { input, output, weights, scratch } = this.context;
     const relu = this.spec.activation === 'relu' ? 1 : 0;
     const pool = this.poolInline;
+    if (this.algorithm.kind === 'single') {
+      const [h, w] = this.inputShape;
+      const [oh, ow, f] = this.outputShape;
+      this.k.conv2dSingleChannelForward(input, weights[0], weights[1], output, batch, h, w, oh, ow, f, this.spec.kernelSize, relu, pool ? pool.output : 0, pool ? pool.argmax : 0);
+      return;
+    }
     this.k.conv2dForward(input, weights[0], weights[1], output, scratch.pack, batch, ...this.geometry, relu, pool ? pool.output : 0, pool ? pool.argmax : 0);
   }
 
@@ -119,7 +133,15 @@ class Conv2D extends BaseLayer<Conv2DSpec> {
       this.k.reluBiasBackward(output, dOutput, gradients[1], batch * this.outputShape[0] * this.outputShape[1], filters);
       gradientRows = this.patch;
     }
-    this.k.conv2dBackwardWeights(input, dOutput, gradients[0], scratch.pack, batch, ...geometry, 0, gradientRows, 0, filters);
+    if (this.algorithm.kind === 'single') {
+      const [h, w] = this.inputShape;
+      const [oh, ow] = this.outputShape;
+      const floats = gradientRows * filters;
+      this.k.conv2dSingleChannelPartials(input, dOutput, this.partials, batch, h, w, oh, ow, filters, this.spec.kernelSize, gradientRows - this.patch);
+      this.k.conv2dSumPartials(this.partials, gradients[0], batch, floats, floats);
+    } else {
+      this.k.conv2dBackwardWeights(input, dOutput, gradients[0], scratch.pack, batch, ...geometry, 0, gradientRows, 0, filters);
+    }
     if (dInput) {
       const [h, w, c] = this.inputShape;
       this.k.zeroF32(dInput, batch * h * w * c);
