@@ -2,7 +2,7 @@
 // worker (simdnet.worker.js) and its kernel threads (simdnet.kernel-worker.js), the demo page (index.html, demo.css, demo.js) and the wasm kernels.
 // Everything is self-contained: no CDN, so a served copy works offline.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 
 const out = 'dist/web';
 
@@ -71,7 +71,8 @@ await build({
 });
 
 for (const file of ['index.html', 'demo.css']) copyFileSync(`src/web/demo/${file}`, `${out}/${file}`);
-for (const variant of ['simd', 'fma', 'simd.shared', 'fma.shared']) {
+// The two builds with private memory; the worker makes the shared ones from them (src/engine/wasm-shared.ts).
+for (const variant of ['simd', 'fma']) {
   const wasm = `build/simdnet.${variant}.wasm`;
   if (!existsSync(wasm)) {
     console.error(`${wasm} is missing: run \`npm run build:wasm\` first`);
@@ -79,4 +80,5 @@ for (const variant of ['simd', 'fma', 'simd.shared', 'fma.shared']) {
   }
   copyFileSync(wasm, `${out}/simdnet.${variant}.wasm`);
 }
+for (const stale of ['simd.shared', 'fma.shared']) rmSync(`${out}/simdnet.${stale}.wasm`, { force: true });
 console.log(`built the browser bundle and demo into ${out}/`);

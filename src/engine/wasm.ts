@@ -1,9 +1,11 @@
-// Finds, validates and compiles the kernel module. Four variants are built (see asconfig.json):
-// plain SIMD or relaxed-SIMD FMA, each with private or shared memory. The host picks one here.
+// Finds, validates and compiles the kernel module. Four variants run (see asconfig.json): plain
+// SIMD or relaxed-SIMD FMA, each with private or shared memory; the package ships the two with
+// private memory and makes the shared ones from them (wasm-shared.ts). The host picks one here.
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { SimdnetError } from './errors.js';
+import { withSharedMemory } from './wasm-shared.js';
 
 export type FmaChoice = 'auto' | 'on' | 'off';
 
@@ -12,8 +14,9 @@ export interface WasmVariant {
   shared: boolean;
 }
 
+/** The file a variant is made from: the shared variants are rewritten from the private ones. */
 export function variantFileName(variant: WasmVariant): string {
-  return `simdnet.${variant.fma ? 'fma' : 'simd'}${variant.shared ? '.shared' : ''}.wasm`;
+  return `simdnet.${variant.fma ? 'fma' : 'simd'}.wasm`;
 }
 
 /**
@@ -42,7 +45,8 @@ function enableRelaxedSimdInV8(): void {
 }
 
 export function readVariantBytes(variant: WasmVariant): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(readFileSync(buildDir() + variantFileName(variant)));
+  const bytes = new Uint8Array(readFileSync(buildDir() + variantFileName(variant)));
+  return variant.shared ? withSharedMemory(bytes) : bytes;
 }
 
 /** Compiles the requested variant; FMA 'auto' falls back to plain SIMD where the runtime refuses relaxed SIMD. */

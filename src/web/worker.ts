@@ -3,6 +3,7 @@
 import { Engine } from '../engine/engine.js';
 import { SimdnetError } from '../engine/errors.js';
 import { variantFileName, type FmaChoice, type WasmVariant } from '../engine/wasm.js';
+import { withSharedMemory } from '../engine/wasm-shared.js';
 import type { WorkerSpawner } from '../engine/thread-pool.js';
 import { measureThroughput } from '../train/throughput.js';
 import { runSuite } from '../bench/suite.js';
@@ -35,25 +36,30 @@ async function fetchBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
 }
 
 /**
- * The four builds, each named by a literal new URL(..., import.meta.url) so that a bundler copies
+ * The two builds, each named by a literal new URL(..., import.meta.url) so that a bundler copies
  * the file and rewrites its address; a page's baseUrl takes precedence.
  */
 function wasmUrl(variant: WasmVariant, baseUrl: string | undefined): URL {
   if (baseUrl) return new URL(variantFileName(variant), baseUrl);
-  if (variant.fma) return variant.shared ? new URL('./simdnet.fma.shared.wasm', import.meta.url) : new URL('./simdnet.fma.wasm', import.meta.url);
-  return variant.shared ? new URL('./simdnet.simd.shared.wasm', import.meta.url) : new URL('./simdnet.simd.wasm', import.meta.url);
+  return variant.fma ? new URL('./simdnet.fma.wasm', import.meta.url) : new URL('./simdnet.simd.wasm', import.meta.url);
+}
+
+/** The variant's bytes: the threaded ones are the single-threaded build with its memory made shared. */
+async function variantBytes(variant: WasmVariant, baseUrl: string | undefined): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = await fetchBytes(wasmUrl(variant, baseUrl));
+  return variant.shared ? withSharedMemory(bytes) : bytes;
 }
 
 /** FMA (relaxed SIMD) where the browser validates it, else plain SIMD, else one clear error. */
 async function compileKernels(baseUrl: string | undefined, fma: FmaChoice, shared: boolean): Promise<{ module: WebAssembly.Module; variant: WasmVariant }> {
   if (fma !== 'off') {
     const variant = { fma: true, shared };
-    const bytes = await fetchBytes(wasmUrl(variant, baseUrl));
+    const bytes = await variantBytes(variant, baseUrl);
     if (WebAssembly.validate(bytes)) return { module: await WebAssembly.compile(bytes), variant };
     if (fma === 'on') throw new SimdnetError('fma: "on": this browser does not support WebAssembly relaxed SIMD');
   }
   const variant = { fma: false, shared };
-  const bytes = await fetchBytes(wasmUrl(variant, baseUrl));
+  const bytes = await variantBytes(variant, baseUrl);
   if (!WebAssembly.validate(bytes)) {
     throw new SimdnetError('this browser lacks WebAssembly SIMD (needed: Chrome 91+, Firefox 89+, Safari 16.4+)');
   }
