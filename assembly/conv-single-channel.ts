@@ -24,10 +24,12 @@ export function conv2dSingleChannelFits(inChannels: i32, outChannels: i32): i32 
 /**
  * output = act(conv(input, weights) + bias), act = ReLU when relu = 1. With pooled (and argmax)
  * not 0, also the 2x2 max pool of the output as maxPool2x2Forward(output, pooled, argmax, batch,
- * oh, ow, outC, 0) would write it (oh and ow even). Works in 2x2 blocks of output pixels, the
- * pooling windows: the upper pair is computed and stored, then the lower pair, whose registers
- * are pooled with the upper pair read back from cache. An odd height repeats its last row (the
- * same values stored twice); an odd width's last pixel is computed alone.
+ * oh, ow, outC, 0) would write it (oh and ow even); with pooled but argmax 0 (inference), only
+ * the pooled maxima, the same values, and output is neither written nor needed (it may be 0).
+ * Works in 2x2 blocks of output pixels, the pooling windows: the upper pair is computed and
+ * stored, then the lower pair, whose registers are pooled with the upper pair read back from
+ * cache. An odd height repeats its last row (the same values stored twice); an odd width's last
+ * pixel is computed alone.
  */
 export function conv2dSingleChannelForward(input: usize, weights: usize, bias: usize, output: usize, batch: i32, height: i32, width: i32, oh: i32, ow: i32, outC: i32, kernel: i32, relu: i32, pooled: usize, argmax: usize): void {
   const rowBytes = <usize>width << 2;
@@ -38,6 +40,8 @@ export function conv2dSingleChannelForward(input: usize, weights: usize, bias: u
   const right = i32x4.splat(outC); // element offsets in a pooling window
   const down = i32x4.splat(ow * outC);
   const downRight = i32x4.splat(ow * outC + outC);
+  // Inference: only the pooled maxima are needed, not the output nor where the maxima were.
+  const pooledOnly = pooled != 0 && argmax == 0;
   for (let b = 0; b < batch; b++) {
     const image = input + <usize>(b * height) * rowBytes;
     for (let y0 = 0; y0 < oh; y0 += 2) {
@@ -76,15 +80,27 @@ export function conv2dSingleChannelForward(input: usize, weights: usize, bias: u
               c00 = reluLanes(c00); c01 = reluLanes(c01); c02 = reluLanes(c02); c03 = reluLanes(c03);
               c10 = reluLanes(c10); c11 = reluLanes(c11); c12 = reluLanes(c12); c13 = reluLanes(c13);
             }
+            if (pooledOnly) {
+              // The window's maximum so far, in window order (as poolWindow takes it), in pooled itself.
+              const q = pooled + pooledAt(b, y0, x, g, oh, ow, outC);
+              if (r == 0) {
+                v128.store(q, f32x4.pmax(c00, c10)); v128.store(q, f32x4.pmax(c01, c11), 16);
+                v128.store(q, f32x4.pmax(c02, c12), 32); v128.store(q, f32x4.pmax(c03, c13), 48);
+              } else {
+                v128.store(q, f32x4.pmax(f32x4.pmax(v128.load(q), c00), c10)); v128.store(q, f32x4.pmax(f32x4.pmax(v128.load(q, 16), c01), c11), 16);
+                v128.store(q, f32x4.pmax(f32x4.pmax(v128.load(q, 32), c02), c12), 32); v128.store(q, f32x4.pmax(f32x4.pmax(v128.load(q, 48), c03), c13), 48);
+              }
+              continue;
+            }
             const out = o + <usize>yr * outRowBytes;
             v128.store(out, c00); v128.store(out, c01, 16); v128.store(out, c02, 32); v128.store(out, c03, 48);
             const out1 = out + pixelBytes;
             v128.store(out1, c10); v128.store(out1, c11, 16); v128.store(out1, c12, 32); v128.store(out1, c13, 48);
           }
-          if (pooled) {
+          if (pooled && !pooledOnly) {
             // Window order (y0,x), (y0,x+1), (y0+1,x), (y0+1,x+1); strict '>' keeps the first maximum.
             const first = ((b * oh + y0) * ow + x) * outC + g;
-            const at = <usize>((((b * (oh >> 1) + (y0 >> 1)) * (ow >> 1) + (x >> 1)) * outC + g)) << 2;
+            const at = pooledAt(b, y0, x, g, oh, ow, outC);
             poolWindow(o, pixelBytes, c00, c10, i32x4.add(i32x4.splat(first), lanes), right, down, downRight, pooled + at, argmax + at);
             poolWindow(o + 16, pixelBytes, c01, c11, i32x4.add(i32x4.splat(first + 4), lanes), right, down, downRight, pooled + at + 16, argmax + at + 16);
             poolWindow(o + 32, pixelBytes, c02, c12, i32x4.add(i32x4.splat(first + 8), lanes), right, down, downRight, pooled + at + 32, argmax + at + 32);
@@ -117,6 +133,13 @@ export function conv2dSingleChannelForward(input: usize, weights: usize, bias: u
       }
     }
   }
+}
+
+/** Byte offset in pooled of the window whose upper left output pixel is (b, y0, x), filter g. */
+// @ts-ignore: decorator
+@inline
+function pooledAt(b: i32, y0: i32, x: i32, g: i32, oh: i32, ow: i32, outC: i32): usize {
+  return <usize>(((b * (oh >> 1) + (y0 >> 1)) * (ow >> 1) + (x >> 1)) * outC + g) << 2;
 }
 
 /**

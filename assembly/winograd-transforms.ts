@@ -154,8 +154,22 @@ export function sandwich(l: usize, lr: i32, r: usize, rr: i32, xr: i32, xc: i32,
 // @ts-ignore: decorator
 @inline
 function bt6(s: usize, ss: usize, d: usize, ds: usize): void {
-  const d0 = v128.load(s), d1 = v128.load(s + ss), d2 = v128.load(s + 2 * ss);
-  const d3 = v128.load(s + 3 * ss), d4 = v128.load(s + 4 * ss), d5 = v128.load(s + 5 * ss);
+  bt6Of(v128.load(s), v128.load(s + ss), v128.load(s + 2 * ss), v128.load(s + 3 * ss), v128.load(s + 4 * ss), v128.load(s + 5 * ss), d, ds);
+}
+
+/** bt6 of the first `count` vectors at s, the rest taken as zeros (a tile past the image's edge). */
+// @ts-ignore: decorator
+@inline
+function bt6Clipped(s: usize, ss: usize, count: i32, d: usize, ds: usize): void {
+  const zero = f32x4.splat(0);
+  const d0 = count > 0 ? v128.load(s) : zero, d1 = count > 1 ? v128.load(s + ss) : zero, d2 = count > 2 ? v128.load(s + 2 * ss) : zero;
+  const d3 = count > 3 ? v128.load(s + 3 * ss) : zero, d4 = count > 4 ? v128.load(s + 4 * ss) : zero, d5 = count > 5 ? v128.load(s + 5 * ss) : zero;
+  bt6Of(d0, d1, d2, d3, d4, d5, d, ds);
+}
+
+// @ts-ignore: decorator
+@inline
+function bt6Of(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d: usize, ds: usize): void {
   const four = f32x4.splat(4), five = f32x4.splat(-5), two = f32x4.splat(2);
   const p = f32x4.add(d1, d2), q = f32x4.sub(d1, d2), u = f32x4.sub(d4, d2), w = f32x4.sub(d3, d1);
   v128.store(d, madd(five, d2, madd(four, d0, d4)));
@@ -186,7 +200,22 @@ function b6(s: usize, ss: usize, d: usize, ds: usize): void {
 // @ts-ignore: decorator
 @inline
 function bt4(s: usize, ss: usize, d: usize, ds: usize): void {
-  const d0 = v128.load(s), d1 = v128.load(s + ss), d2 = v128.load(s + 2 * ss), d3 = v128.load(s + 3 * ss);
+  bt4Of(v128.load(s), v128.load(s + ss), v128.load(s + 2 * ss), v128.load(s + 3 * ss), d, ds);
+}
+
+/** bt4 of the first `count` vectors at s, the rest taken as zeros. */
+// @ts-ignore: decorator
+@inline
+function bt4Clipped(s: usize, ss: usize, count: i32, d: usize, ds: usize): void {
+  const zero = f32x4.splat(0);
+  const d0 = count > 0 ? v128.load(s) : zero, d1 = count > 1 ? v128.load(s + ss) : zero;
+  const d2 = count > 2 ? v128.load(s + 2 * ss) : zero, d3 = count > 3 ? v128.load(s + 3 * ss) : zero;
+  bt4Of(d0, d1, d2, d3, d, ds);
+}
+
+// @ts-ignore: decorator
+@inline
+function bt4Of(d0: v128, d1: v128, d2: v128, d3: v128, d: usize, ds: usize): void {
   v128.store(d, f32x4.sub(d2, d0));
   v128.store(d + ds, f32x4.add(d1, d2));
   v128.store(d + 2 * ds, f32x4.sub(d2, d1));
@@ -284,6 +313,21 @@ export function inputTransform(variant: i32, src: usize, si: usize, sj: usize, t
     return;
   }
   for (let j = 0; j < 6; j++) bt6(src + <usize>j * sj, si, tmp + (<usize>j << 4), 96);
+  for (let i = 0; i < 6; i++) bt6(tmp + <usize>i * 96, 16, dst + <usize>i * di, dj);
+}
+
+/**
+ * inputTransform of a tile of which only the first `rows` rows and `cols` columns lie in the
+ * image (the others are read as zeros): the forward pass's tiles at the bottom and right edges,
+ * read in place instead of through a zero-padded copy.
+ */
+export function inputTransformClipped(variant: i32, src: usize, si: usize, sj: usize, rows: i32, cols: i32, tmp: usize, dst: usize, di: usize, dj: usize): void {
+  if (variant == F2X2_3X3) {
+    for (let j = 0; j < 4; j++) bt4Clipped(src + <usize>j * sj, si, j < cols ? rows : 0, tmp + (<usize>j << 4), 64);
+    for (let i = 0; i < 4; i++) bt4(tmp + (<usize>i << 6), 16, dst + <usize>i * di, dj);
+    return;
+  }
+  for (let j = 0; j < 6; j++) bt6Clipped(src + <usize>j * sj, si, j < cols ? rows : 0, tmp + (<usize>j << 4), 96);
   for (let i = 0; i < 6; i++) bt6(tmp + <usize>i * 96, 16, dst + <usize>i * di, dj);
 }
 

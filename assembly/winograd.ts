@@ -13,18 +13,24 @@
 //   V, Z   [tiles, n², inC] / [.., outC] tile-major, so that a thread's slice of images is a slice
 //                                       (winogradGradientOperands)
 //   dU     [n², inC, outC]
-import { inputTransform, inputTransformAdjoint, kernelSide, matrixG, matrixGT, outputTransform, outputTransformAdjoint, sandwich, tileIn, tileOut } from './winograd-transforms';
+import { inputTransform, inputTransformAdjoint, inputTransformClipped, kernelSide, matrixG, matrixGT, outputTransform, outputTransformAdjoint, sandwich, tileIn, tileOut } from './winograd-transforms';
 import { gemmNN, gemmNT, gemmPackFloats, gemmTN } from './gemm';
 import { reluLanes } from './simd';
 
 /** Tiles whose transforms are computed at once in the forward pass (≤ gemm.ts's DIRECT_B_ROWS: U is read in place). */
 const TILE_BLOCK: i32 = 32;
+/**
+ * Floats between consecutive n² planes of a block beyond the plane itself. A transform writes or
+ * reads one vector in each of the n² planes; with planes a multiple of 4 KiB apart (32 tiles × 32
+ * channels) all n² fall in one L1 set and evict each other: 64 bytes more apart spreads them.
+ */
+const PLANE_PAD: i32 = 16;
 
 /** Floats of per-thread scratch winogradForward needs. */
 export function winogradScratchFloats(inC: i32, outC: i32, variant: i32): i32 {
   const n = tileIn(variant);
   // V and M blocks, two tiles of v128 temporaries, the GEMM's packing scratch.
-  return n * n * TILE_BLOCK * (inC + outC) + 2 * n * n * 4 + max(gemmPackFloats(inC, outC), gemmPackFloats(outC, inC));
+  return n * n * (TILE_BLOCK * (inC + outC) + 2 * PLANE_PAD) + 2 * n * n * 4 + max(gemmPackFloats(inC, outC), gemmPackFloats(outC, inC));
 }
 
 /**
@@ -96,12 +102,12 @@ export function winogradForward(input: usize, u: usize, bias: usize, output: usi
   const perImage = th * tw;
   const tiles = batch * perImage;
   const vBlock = pack;
-  const mBlock = vBlock + (<usize>(nn * TILE_BLOCK * inC) << 2);
-  const tile = mBlock + (<usize>(nn * TILE_BLOCK * outC) << 2);
+  const vPlane = <usize>(TILE_BLOCK * inC + PLANE_PAD) << 2; // bytes between V's n² planes in the block
+  const mPlane = <usize>(TILE_BLOCK * outC + PLANE_PAD) << 2;
+  const mBlock = vBlock + <usize>nn * vPlane;
+  const tile = mBlock + <usize>nn * mPlane;
   const tmp = tile + (<usize>nn << 4);
   const gemmPack = tmp + (<usize>nn << 4);
-  const vPlane = <usize>(TILE_BLOCK * inC) << 2; // bytes between V's n² planes in the block
-  const mPlane = <usize>(TILE_BLOCK * outC) << 2;
   const zero = f32x4.splat(0);
   for (let t0 = 0; t0 < tiles; t0 += TILE_BLOCK) {
     const count = min(TILE_BLOCK, tiles - t0);
@@ -114,13 +120,18 @@ export function winogradForward(input: usize, u: usize, bias: usize, output: usi
       const tx = rest - ty * tw;
       const y0 = ty * m - pad;
       const x0 = tx * m - pad;
-      // Tiles wholly inside the image are read in place; the others through a zero-padded copy.
+      // Tiles that start inside the image are read in place (those past its bottom or right edge
+      // clipped, zeros beyond); the others (padding above or left) through a zero-padded copy.
       const inside = y0 >= 0 && x0 >= 0 && y0 + n <= height && x0 + n <= width;
+      const clipped = y0 >= 0 && x0 >= 0 && !inside;
+      const rows = min(n, height - y0), cols = min(n, width - x0);
       const origin = input + (<usize>(((b * height + y0) * width + x0) * inC) << 2);
       for (let c = 0; c < inC; c += 4) {
         const dst = vBlock + (<usize>(t * inC + c) << 2);
         if (inside) {
           inputTransform(variant, origin + (<usize>c << 2), <usize>(width * inC) << 2, <usize>inC << 2, tmp, dst, <usize>n * vPlane, vPlane);
+        } else if (clipped) {
+          inputTransformClipped(variant, origin + (<usize>c << 2), <usize>(width * inC) << 2, <usize>inC << 2, rows, cols, tmp, dst, <usize>n * vPlane, vPlane);
         } else {
           loadTile(input, b, y0, x0, c, n, height, width, inC, tile);
           inputTransform(variant, tile, <usize>n << 4, 16, tmp, dst, <usize>n * vPlane, vPlane);
@@ -173,10 +184,10 @@ export function winogradInputGradient(z: usize, u: usize, dinput: usize, pack: u
   const tw = tiles / th;
   const total = batch * tiles;
   const dvBlock = pack;
-  const tile = dvBlock + (<usize>(nn * TILE_BLOCK * inC) << 2);
+  const dvPlane = <usize>(TILE_BLOCK * inC + PLANE_PAD) << 2;
+  const tile = dvBlock + <usize>nn * dvPlane;
   const tmp = tile + (<usize>nn << 4);
   const gemmPack = tmp + (<usize>nn << 4);
-  const dvPlane = <usize>(TILE_BLOCK * inC) << 2;
   memory.fill(dinput, 0, <usize>batch * <usize>height * <usize>width * <usize>inC << 2);
   for (let t0 = 0; t0 < total; t0 += TILE_BLOCK) {
     const count = min(TILE_BLOCK, total - t0);

@@ -3,10 +3,12 @@
 // wall time of the whole fork/join (the calling thread waits for its workers).
 // Run: npm run build && node bench/profile.js --model cnn-tuned [--threads 2] [--steps 60]
 //      [--data-dir DIR]   (or SIMDNET_DATA; MNIST's first 6,400 training images are used)
+//      --inference        profiles prediction instead: batches of 256 through predictProbabilities
+//                         (the path of simdnet bench --inference, predict and evaluate)
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 
-const { Engine, modelSpec, loadDataset, stepper } = await import(new URL('../dist/index.js', import.meta.url));
+const { Engine, modelSpec, loadDataset, stepper, Sequential, predictProbabilities } = await import(new URL('../dist/index.js', import.meta.url));
 
 const { values } = parseArgs({
   options: {
@@ -14,18 +16,35 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     steps: { type: 'string', default: '60' },
     'data-dir': { type: 'string' },
+    inference: { type: 'boolean', default: false },
   },
 });
-const BATCH = 64;
+const inference = values.inference;
+const BATCH = inference ? 256 : 64;
 const IMAGES = 6400;
 const steps = Number(values.steps);
 const engine = await Engine.create({ threads: values.threads ? Number(values.threads) : undefined });
 const dataset = await loadDataset('mnist', { dataDir: values['data-dir'] ?? process.env.SIMDNET_DATA });
 const spec = modelSpec(values.model);
 const train = { ...dataset.train, count: IMAGES };
-// The training step every host runs (src/train/loop.ts), on the first IMAGES training images.
-const { context, step } = stepper(engine, spec, train, BATCH, 0);
-const { model, optimizer } = context;
+// The training step every host runs (src/train/loop.ts), on the first IMAGES training images;
+// or prediction of consecutive batches of them, planned forward-only as evaluate plans a model.
+let model;
+let optimizer;
+let step;
+if (inference) {
+  model = new Sequential(engine, spec, { maxBatch: BATCH, seed: 0, training: false });
+  const size = model.inputSize;
+  let cursor = 0;
+  step = () => {
+    predictProbabilities(model, train.images.subarray(cursor * BATCH * size, (cursor + 1) * BATCH * size), BATCH);
+    cursor = (cursor + 1) % Math.floor(IMAGES / BATCH);
+  };
+} else {
+  const stepping = stepper(engine, spec, train, BATCH, 0);
+  ({ model, optimizer } = stepping.context);
+  step = stepping.step;
+}
 
 // Every kernel the layers can reach, wrapped with a timer; the label says which layer called it.
 const totals = new Map();
@@ -56,10 +75,12 @@ const phase = (object, method, name) => {
   object[method] = (...args) => ((label = name), original(...args));
 };
 phase(model, 'loadBatch', 'batch');
-phase(model, 'zeroGrads', 'zero gradients');
-phase(model, 'correct', 'loss');
-phase(model, 'backward', 'loss');
-phase(optimizer, 'update', spec.optimizer.type);
+if (!inference) {
+  phase(model, 'zeroGrads', 'zero gradients');
+  phase(model, 'correct', 'loss');
+  phase(model, 'backward', 'loss');
+  phase(optimizer, 'update', spec.optimizer.type);
+}
 
 for (let i = 0; i < 20; i++) step();
 totals.clear();
@@ -67,7 +88,8 @@ const started = performance.now();
 for (let i = 0; i < steps; i++) step();
 const perStep = (performance.now() - started) / steps;
 
-console.log(`${values.model}, ${engine.threads} thread(s), FMA ${engine.kernels.usesFma() ? 'on' : 'off'}: ${perStep.toFixed(2)} ms per step of ${BATCH} (${Math.round((BATCH * 1000) / perStep)} samples/s), ${steps} steps`);
+const what = inference ? 'prediction' : 'training';
+console.log(`${values.model} ${what}, ${engine.threads} thread(s), FMA ${engine.kernels.usesFma() ? 'on' : 'off'}: ${perStep.toFixed(2)} ms per batch of ${BATCH} (${Math.round((BATCH * 1000) / perStep)} samples/s), ${steps} batches`);
 let sum = 0;
 for (const [key, ms] of [...totals].sort((a, b) => b[1] - a[1])) {
   sum += ms / steps;

@@ -1,8 +1,9 @@
 // The one-channel convolution kernels (assembly/conv-single-channel.ts) against the direct-loop
-// references, both builds: forward with and without ReLU and with the inline 2x2 pool, the
-// per-image partial weight gradients (with and without the bias row), and their image-order sum,
-// whole and split into element ranges as threads take it. Odd widths exercise the lone last pixel;
-// kernel² + 1 not a multiple of 5 exercises the short last pass.
+// references, both builds: forward with and without ReLU and with the inline 2x2 pool (also as
+// inference runs it: pooled maxima only), the per-image partial weight gradients (with and
+// without the bias row), and their image-order sum, whole and split into element ranges as
+// threads take it. Odd widths exercise the lone last pixel; an odd number of rows (kernel² + 1)
+// the last pass that computes its row twice.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { conv2dBackwardWeightsReference, conv2dForwardReference, outSize, type ConvShape } from '../reference/conv.js';
@@ -77,9 +78,12 @@ describe.each(builds)('one-channel convolution, %s build', (_name, fma) => {
 
     k.conv2dSingleChannelForward(pInput, pWeights, pBias, pOutput, batch, height, width, oh, ow, f, kernel, 0, 0, 0);
     k.conv2dSingleChannelForward(pInput, pWeights, pBias, pOutputRelu, batch, height, width, oh, ow, f, kernel, 1, 0, 0);
+    // Inference: the pooled maxima alone, with no output and no argmax.
+    const pPooledOnly = place(engine, randomF32(pooledCount, random));
     if (pools) {
       k.conv2dSingleChannelForward(pInput, pWeights, pBias, pOutputPooled, batch, height, width, oh, ow, f, kernel, 1, pPooled, pArgmax);
       k.maxPool2x2Forward(pOutputRelu, pPooledWant, pArgmaxWant, batch, oh, ow, f, 0);
+      k.conv2dSingleChannelForward(pInput, pWeights, pBias, 0, batch, height, width, oh, ow, f, kernel, 1, pPooledOnly, 0);
     }
     k.conv2dSingleChannelPartials(pInput, pDoutput, pPartial, batch, height, width, oh, ow, f, kernel, 1);
     k.conv2dSingleChannelPartials(pInput, pDoutput, pPartialNoBias, batch, height, width, oh, ow, f, kernel, 0);
@@ -102,6 +106,7 @@ describe.each(builds)('one-channel convolution, %s build', (_name, fma) => {
       expect(Array.from(engine.f32(pOutputPooled, outCount))).toEqual(Array.from(outputRelu));
       expect(Array.from(engine.f32(pPooled, pooledCount))).toEqual(Array.from(engine.f32(pPooledWant, pooledCount)));
       expect(Array.from(engine.i32(pArgmax, pooledCount))).toEqual(Array.from(engine.i32(pArgmaxWant, pooledCount)));
+      expect(Array.from(engine.f32(pPooledOnly, pooledCount))).toEqual(Array.from(engine.f32(pPooledWant, pooledCount)));
     }
     engine.release(mark);
 

@@ -101,7 +101,7 @@ class Conv2D extends BaseLayer<Conv2DSpec> {
     this.poolInline = next.deferPoolForward();
   }
 
-  forward(batch: number): void {
+  forward(batch: number, training: boolean): void {
     if (this.winograd) return this.winograd.forward(batch);
     const { input, output, weights, scratch } = this.context;
     const relu = this.spec.activation === 'relu' ? 1 : 0;
@@ -109,7 +109,10 @@ class Conv2D extends BaseLayer<Conv2DSpec> {
     if (this.algorithm.kind === 'single') {
       const [h, w] = this.inputShape;
       const [oh, ow, f] = this.outputShape;
-      this.k.conv2dSingleChannelForward(input, weights[0], weights[1], output, batch, h, w, oh, ow, f, this.spec.kernelSize, relu, pool ? pool.output : 0, pool ? pool.argmax : 0);
+      // A forward pass for prediction needs only the pooled maxima: no output, no argmax (no
+      // backward pass follows it).
+      const keep = !pool || training;
+      this.k.conv2dSingleChannelForward(input, weights[0], weights[1], keep ? output : 0, batch, h, w, oh, ow, f, this.spec.kernelSize, relu, pool ? pool.output : 0, pool && keep ? pool.argmax : 0);
       return;
     }
     this.k.conv2dForward(input, weights[0], weights[1], output, scratch.pack, batch, ...this.geometry, relu, pool ? pool.output : 0, pool ? pool.argmax : 0);
