@@ -60,8 +60,12 @@ export interface SplitCalls {
 
 export type SplitRule = (p: CallArgs, name: KernelName, context: SplitContext) => SplitCalls | null;
 
-/** Below this many multiply-adds a GEMM runs on one thread: waking workers costs more. */
-const MIN_PARALLEL_MACS = 1 << 16;
+/**
+ * Below this many multiply-adds (about 20 µs of work) a GEMM runs on one thread: the fork/join and
+ * fetching operands from the other core's cache cost more. The cnn's 128->10 layer (82K MACs)
+ * took 7 µs on one thread and 58 µs split in two (bench/profile.js, Intel Xeon).
+ */
+const MIN_PARALLEL_MACS = 1 << 20;
 /** Below this many elements an element-wise kernel runs on one thread. */
 const MIN_PARALLEL_ELEMENTS = 1 << 15;
 const PANEL = 16;

@@ -202,8 +202,9 @@ export const KERNELS = {
   /**
    * Keras-form Adam: m += (g-m)(1-β1); v += (g²-v)(1-β2); p -= decay·p; p -= alpha·m/(√v+ε), with
    * alpha = lr·√(1-β2^t)/(1-β1^t) computed by the caller; decay = lr·λ for AdamW, 0 for Adam.
+   * Split across threads from 128K parameters: the cnn's 113K took 77 µs on one thread, 95 on two.
    */
-  adamUpdate: { args: ['params', 'grads', 'm', 'v', 'count', 'alpha', 'beta1', 'beta2', 'epsilon', 'decay'], split: elementwise(['params', 'grads', 'm', 'v']) },
+  adamUpdate: { args: ['params', 'grads', 'm', 'v', 'count', 'alpha', 'beta1', 'beta2', 'epsilon', 'decay'], split: elementwise(['params', 'grads', 'm', 'v'], 4) },
   /** v = μ·v + g; p -= lr·v (nesterov 1: p -= lr·(g + μ·v)); velocity unused (may be 0) when μ = 0. */
   sgdUpdate: { args: ['params', 'grads', 'velocity', 'count', 'learningRate', 'momentum', 'nesterov'], split: elementwise(['params', 'grads', 'velocity']) },
 

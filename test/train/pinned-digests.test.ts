@@ -28,8 +28,8 @@ const DIGESTS: Record<string, { fma: string; plain: string }> = {
  * MLPs have no convolution, and 'auto' gives them the digests above).
  */
 const AUTO_DIGESTS: Record<string, { fma: string; plain: string }> = {
-  cnn: { fma: 'b08a88f52fd45d40a98c682c31235d4eb929e1161d95e176df0e8b5bb5a32c0a', plain: '8777225845bbd2e6cf8d58ccb5f68e8963ebaf0b73dbe539e84334b44848acaa' },
-  'cnn-tuned': { fma: 'a50b13fb62e6833f50f41686c2b38202cfec95b3b11af9fc558782c2a9579f29', plain: '3916f6eea1feb711df6f20017bb9d664e7dfc40351025010145e9e44765e9717' },
+  cnn: { fma: '2844ff57e01d5ee74ff625add2d3da5625fed1ccee1562473d12636e963997fb', plain: '861619789d0c68d7492af265329632463df3a8b811d711fb2f847ad5546d709d' },
+  'cnn-tuned': { fma: '6c43079c84fa7517a1681eb1f97223c9fb6f35148825cc582dca8b93e56ec0e9', plain: '113824eadced7ee23489533bfa2f7eca3114216dbf0aa3506d5755a1bff93d1b' },
 };
 const CONVOLUTIONAL = Object.keys(AUTO_DIGESTS);
 

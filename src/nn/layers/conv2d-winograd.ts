@@ -50,12 +50,22 @@ export class WinogradConvolution {
     k.winogradForward(input, this.u, weights[1], output, scratch.pack, batch, g.height, g.width, g.inChannels, g.outHeight, g.outWidth, g.outChannels, 0, g.relu ? 1 : 0, g.variant);
   }
 
-  /** The weight and input gradients from doutput (its ReLU backward already applied by the caller). */
-  backward(batch: number): void {
+  /**
+   * The weight and input gradients from doutput (its ReLU backward already applied by the caller),
+   * and with `bias` the bias gradient too: Aᵀ's column for the interpolation point 1 is all ones,
+   * so element (1, 1) of a tile's Z = A·dY·Aᵀ is the sum of the tile's doutput, and the bias
+   * gradient is that element's column sums over the tiles: tiles × outC floats read instead of
+   * doutput's batch × outH × outW × outC.
+   */
+  backward(batch: number, bias: boolean): void {
     const { input, dInput, dOutput, gradients, scratch, kernels: k } = this.context;
     const g = this.g;
     const shape = [batch, g.height, g.width, g.inChannels, g.outHeight, g.outWidth, g.outChannels] as const;
     k.winogradGradientOperands(input, dOutput, this.v, this.z, scratch.pack, ...shape, this.tiles, this.elements, g.variant);
+    if (bias) {
+      const onesElement = Math.round(Math.sqrt(this.elements)) + 1;
+      k.biasBackwardStrided(this.z + onesElement * g.outChannels * 4, gradients[1], batch * this.tiles, g.outChannels, this.elements * g.outChannels);
+    }
     k.winogradGradientProducts(this.v, this.z, this.du, scratch.pack, batch * this.tiles, g.inChannels, g.outChannels, 0, this.elements, g.variant);
     k.winogradGradientKernel(this.du, gradients[0], scratch.pack, g.inChannels, g.outChannels, 0, g.inChannels, g.variant);
     if (dInput) k.winogradInputGradient(this.z, this.u, dInput, scratch.pack, ...shape, this.tiles, this.elements, g.variant);

@@ -123,11 +123,13 @@ class Conv2D extends BaseLayer<Conv2DSpec> {
     const geometry = this.geometry;
     const filters = this.spec.filters;
     if (this.winograd) {
-      // The bias gradient in the ReLU's backward pass, or alone when a max pool did that pass.
-      const rows = batch * this.outputShape[0] * this.outputShape[1];
-      if (this.spec.activation === 'relu' && !this.reluBackwardDeferred) this.k.reluBiasBackward(output, dOutput, gradients[1], rows, filters);
-      else this.k.biasBackward(dOutput, gradients[1], rows, filters);
-      return this.winograd.backward(batch);
+      // The bias gradient in the ReLU's backward pass, or from doutput's transformed tiles when
+      // there is no such pass here (a max pool did it, or the layer is linear).
+      if (this.spec.activation === 'relu' && !this.reluBackwardDeferred) {
+        this.k.reluBiasBackward(output, dOutput, gradients[1], batch * this.outputShape[0] * this.outputShape[1], filters);
+        return this.winograd.backward(batch, false);
+      }
+      return this.winograd.backward(batch, true);
     }
     // The bias gradient is the weight gradient's extra row (A = 1; dBias follows dWeights), so
     // it needs no pass of its own unless the ReLU's backward must run here first.
