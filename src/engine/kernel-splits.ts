@@ -54,6 +54,11 @@ export type SplitCall = [KernelName, number[] | Args];
 
 export interface SplitCalls {
   calls: SplitCall[];
+  /**
+   * The calls must run as these parts even when the pool runs a job alone on one thread: a pair
+   * of kernels that split alike (a max pool's argmax indices count from each part's start).
+   */
+  inParts?: boolean;
   /** Runs on the calling thread once every thread is done. */
   after?: [KernelName, Args];
 }
@@ -119,6 +124,7 @@ export function bySamples(perSample: Record<string, (p: Args) => number>, option
     if (!options.always && p.batch * (pointers[0][1](p) / 4) < MIN_PARALLEL_ELEMENTS) return null;
     const bytes = pointers.map(([arg, size]) => [arg, size(p)] as const);
     return {
+      inParts: options.always,
       calls: splitRange(p.batch, threads, 1).map(([b0, b1], t): SplitCall => {
         const slice: Args = { batch: b1 - b0 };
         for (const [arg, size] of bytes) slice[arg] = advance(p[arg], b0 * size);

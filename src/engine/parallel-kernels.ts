@@ -16,7 +16,7 @@ function toValues(name: KernelName, args: Args): number[] {
 }
 
 /** A split worked out: each thread's call, and what runs after them (null: run unsplit). */
-type Plan = { calls: [KernelName, number[]][]; after?: [KernelName, number[]] } | null;
+type Plan = { calls: [KernelName, number[]][]; inParts: boolean; after?: [KernelName, number[]] } | null;
 
 /**
  * The last few calls' plans by their exact arguments. A training step calls each kernel with the
@@ -64,15 +64,20 @@ export function splitKernels(base: Kernels, pool: ThreadPool, packs: Ptr[]): Ker
       if (plan === undefined) {
         const split = rule(new View(values), name, context);
         plan = split && {
+          inParts: split.inParts ?? false,
           calls: split.calls.map(([kernel, args]) => [kernel as KernelName, Array.isArray(args) ? args : toValues(kernel as KernelName, args)]),
           after: split.after && [split.after[0] as KernelName, toValues(split.after[0] as KernelName, split.after[1])],
         };
         plans.add(values, plan);
       }
       if (plan === null) return run[name](...values);
+      // While the cores are contended the pool runs jobs alone: as the kernel itself, or as its
+      // parts one after the other where they must stay parts.
+      const solo = pool.takeSoloJob();
+      if (solo && !plan.inParts) return run[name](...values);
       pool.begin();
       for (let thread = 0; thread < plan.calls.length; thread++) pool.queue(thread, plan.calls[thread][0], plan.calls[thread][1]);
-      pool.run();
+      pool.run(solo);
       if (plan.after) run[plan.after[0]](...plan.after[1]);
     };
   }

@@ -1,10 +1,18 @@
 // A fixed team of threads over one shared WebAssembly.Memory. The pool's own thread is thread 0;
-// workers 1..n-1 sleep on a shared control block and run the calls queued for them each time the
-// generation counter moves. One job = one fork/join: queue calls per thread, run, wait for all.
+// workers 1..n-1 sleep on a shared control block and, each time the generation counter moves,
+// claim and run parts of the job (thread-control.ts: their own part first, then any left). One
+// job = one fork/join: queue calls per part, run, wait until every part is done.
 // Workers are created by a host-specific spawner (worker_threads in Node, Web Workers in pages).
-import { CALL_STRIDE, CONTROL_INTS, FAILED, FINISHED, GENERATION, MAX_ARGS, MAX_CALLS, THREAD_STRIDE, controlBytes, runQueuedCalls, waitWhileEqual } from './thread-control.js';
+import { CALL_STRIDE, CLAIMS, FAILED, FINISHED, GENERATION, MAX_ARGS, MAX_CALLS, THREAD_STRIDE, controlBytes, controlViews, runParts, runQueuedCalls, waitWhileEqual } from './thread-control.js';
 import { KERNEL_ID, KERNEL_NAMES, type KernelName } from './kernel-table.js';
 import type { WorkerInit } from './worker-loop.js';
+
+/**
+ * A wait this long for the workers' parts means one was descheduled mid-part: a job's parts take
+ * tens to hundreds of microseconds, an OS time slice milliseconds.
+ */
+const CONTENDED_WAIT_MS = 1;
+const MAX_SOLO_JOBS = 1024;
 
 export interface SpawnedWorker {
   terminate(): void;
@@ -18,6 +26,9 @@ export class ThreadPool {
   private readonly calls: Float64Array;
   private readonly ownKernels: ((...args: number[]) => unknown)[];
   private closed = false;
+  /** Jobs still to run on this thread alone, and the current length of such a run. */
+  private soloJobsLeft = 0;
+  private soloBackoff = 0;
 
   private constructor(
     readonly threads: number,
@@ -25,15 +36,14 @@ export class ThreadPool {
     kernels: Record<string, unknown>,
     private readonly workers: SpawnedWorker[],
   ) {
-    this.control = new Int32Array(buffer, 0, CONTROL_INTS);
-    this.calls = new Float64Array(buffer, CONTROL_INTS * 4);
+    ({ control: this.control, calls: this.calls } = controlViews(buffer, threads));
     this.ownKernels = KERNEL_NAMES.map((name) => kernels[name] as (...args: number[]) => unknown);
   }
 
   static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: Record<string, unknown>, spawn: WorkerSpawner): Promise<ThreadPool> {
     const buffer = new SharedArrayBuffer(controlBytes(threads));
     const workers = await Promise.all(
-      Array.from({ length: threads - 1 }, (_, i) => spawn({ module, memory, control: buffer, thread: i + 1, workers: threads - 1 })),
+      Array.from({ length: threads - 1 }, (_, i) => spawn({ module, memory, control: buffer, thread: i + 1, threads })),
     );
     return new ThreadPool(threads, buffer, kernels, workers);
   }
@@ -54,21 +64,62 @@ export class ThreadPool {
     this.calls[base] = count + 1;
   }
 
-  /** Wakes the workers, runs thread 0's calls here, and returns when every thread is done. */
-  run(): void {
+  /**
+   * Wakes the workers, runs part 0 here and then any part no worker has started (a worker the OS
+   * has not scheduled yet), and returns when every part is done. `solo` (from takeSoloJob): all
+   * parts here, one after the other, without waking anyone.
+   */
+  run(solo = false): void {
     if (this.closed) throw new Error('thread pool is closed');
-    const workers = this.threads - 1;
+    if (solo) {
+      for (let part = 0; part < this.threads; part++) runQueuedCalls(this.calls, part, this.ownKernels);
+      return;
+    }
+    const parts = this.threads;
     Atomics.store(this.control, FINISHED, 0);
+    Atomics.store(this.control, FAILED, 0);
+    for (let part = 0; part < parts; part++) Atomics.store(this.control, CLAIMS + part, 0);
     // Wraps before reaching the sign bit: a negative generation means "exit".
     Atomics.store(this.control, GENERATION, (Atomics.load(this.control, GENERATION) + 1) & 0x3fffffff);
     Atomics.notify(this.control, GENERATION);
-    runQueuedCalls(this.calls, 0, this.ownKernels);
+    const { error, ran } = runParts(this.control, this.calls, parts, 0, this.ownKernels);
+    const waitStart = performance.now();
     for (;;) {
       const finished = Atomics.load(this.control, FINISHED);
-      if (finished === workers) break;
+      if (finished === parts) break;
       waitWhileEqual(this.control, FINISHED, finished);
     }
+    this.contended(ran > 1, performance.now() - waitStart);
+    if (error) throw error;
     if (Atomics.load(this.control, FAILED)) throw new Error('a worker thread failed while running a kernel');
+  }
+
+  /**
+   * Whether the next job should run here, unsplit, instead of in parts: while the cores are
+   * contended (see `contended`). The caller then calls the kernel as it is, which computes the
+   * same as its parts and does no work twice (a GEMM split by rows packs B once per part).
+   */
+  takeSoloJob(): boolean {
+    if (this.soloJobsLeft === 0) return false;
+    this.soloJobsLeft--;
+    return true;
+  }
+
+  /**
+   * After a parallel job: whether this thread had to run a worker's part (no worker had started
+   * it) and how long it then waited for the workers' parts. Either means the workers are not
+   * getting cores (other processes are using them), and then the next jobs run here alone, which
+   * is as fast as one thread and leaves the workers asleep: 1, 2, 4 ... 1024 jobs (tens of training
+   * steps), doubling while the contention lasts and halving after each job that went cleanly.
+   * Results do not change: a part computes the same whoever runs it.
+   */
+  private contended(stole: boolean, waitedMs: number): void {
+    if (stole || waitedMs > CONTENDED_WAIT_MS) {
+      this.soloBackoff = Math.min(MAX_SOLO_JOBS, Math.max(1, this.soloBackoff * 2));
+      this.soloJobsLeft = this.soloBackoff;
+    } else {
+      this.soloBackoff >>= 1;
+    }
   }
 
   close(): void {

@@ -91,10 +91,16 @@ for (const fma of ['off', 'on'] as const) {
       expect(results[0].state[8]).toBe(2);
     });
 
-    it('training steps of the CNN match one thread bit for bit', async () => {
+    // The third run stands for contended cores: the pool runs about half its jobs alone (as the
+    // unsplit kernel, or as its parts one after the other), picked at random, the rest in parallel.
+    it('training steps of the CNN match one thread bit for bit, also with jobs run alone', async () => {
       const params = await Promise.all(
-        [1, 2].map(async (threads) => {
-          const e = await engine(threads, fma);
+        [1, 2, 'contended' as const].map(async (threads) => {
+          const e = await engine(threads === 'contended' ? 2 : threads, fma);
+          if (threads === 'contended') {
+            const coin = new Random(3);
+            (e.pool as unknown as { takeSoloJob: () => boolean }).takeSoloJob = () => coin.next() < 0.5;
+          }
           const spec = { ...modelSpec('cnn-tuned'), layers: modelSpec('cnn-tuned').layers.map((l) => (l.type === 'conv2d' ? { ...l, filters: 16 } : l)) };
           const model = new Sequential(e, spec, { maxBatch: 32, seed: 5 });
           const optimizer = new Optimizer(spec.optimizer, e, { kernels: model.kernels, params: model.params, grads: model.grads, count: model.paramFloats });
@@ -112,6 +118,7 @@ for (const fma of ['off', 'on'] as const) {
         }),
       );
       expect(params[1]).toEqual(params[0]);
+      expect(params[2]).toEqual(params[0]);
     });
   });
 }
