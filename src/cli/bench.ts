@@ -1,7 +1,7 @@
 // simdnet bench: training (or, with --inference, prediction) throughput of one model, or with
 // --suite the whole benchmark suite, for comparing machines and builds.
-import { intFlag, parseFlags } from './args.js';
-import { ALL_CORES, DATASET_NAMES, chooseSpec, commonOptions, createEngine, emitJson, getDataset } from './common.js';
+import { choiceFlag, intFlag, parseFlags } from './args.js';
+import { ALL_CORES, CONVOLUTION_CHOICES, DATASET_NAMES, chooseSpec, commonOptions, createEngine, emitJson, getDataset } from './common.js';
 import { chooseData, dataOptions, fitSpec, loadData } from './data-flags.js';
 import { checkModelAgainstData } from '../train/trainer.js';
 import { MODEL_NAMES } from '../nn/models.js';
@@ -40,6 +40,8 @@ Options:
   --quick             with --suite: one short repeat of everything (seconds; rough figures)
   --data-dir DIR      folder holding mnist/ and fashion-mnist/
   --fma auto|on|off   relaxed-SIMD FMA kernels (default auto)
+  --conv auto|direct|winograd
+                      how convolutions are computed (default auto; see train --help), to compare them
   --json              print the result as one JSON line (the last line of stdout)`;
 
 export async function runBench(argv: string[]): Promise<void> {
@@ -54,6 +56,7 @@ export async function runBench(argv: string[]): Promise<void> {
     inference: { type: 'boolean' },
     suite: { type: 'boolean' },
     quick: { type: 'boolean' },
+    conv: { type: 'string' },
   });
   if (values.help) return void console.log(benchHelp);
   if (values.suite) return runBenchSuite(values);
@@ -64,15 +67,16 @@ export async function runBench(argv: string[]): Promise<void> {
   const batches = intFlag(values.batches as string | undefined, 'batches', 30);
   const repeats = intFlag(values.repeats as string | undefined, 'repeats', 5);
   const batchSize = intFlag(values['batch-size'] as string | undefined, 'batch-size', inference ? INFERENCE_BATCH : 64);
+  const convolution = choiceFlag(values.conv as string | undefined, 'conv', CONVOLUTION_CHOICES, 'auto');
   const dataset = await loadData(data, values['data-dir'] as string | undefined);
   const datasetName = dataset.name;
   const spec = fitSpec(chosen, values.model !== undefined, dataset);
   checkModelAgainstData(spec, dataset);
   const engine = await createEngine(values.fma as string | undefined, values.threads as string | undefined, ALL_CORES);
-  const options = { batchSize, batches, warmupBatches: Math.max(5, Math.ceil(batches / 3)), repeats, seed: 0 };
+  const options = { batchSize, batches, warmupBatches: Math.max(5, Math.ceil(batches / 3)), repeats, seed: 0, convolution };
   const threads = engine.threads;
   const fma = engine.variant.fma;
-  const how = `median of ${repeats} x ${batches} batches of ${batchSize}; ${threads} thread${threads > 1 ? 's' : ''}, ${fma ? 'FMA' : 'plain SIMD'}`;
+  const how = `median of ${repeats} x ${batches} batches of ${batchSize}; ${threads} thread${threads > 1 ? 's' : ''}, ${fma ? 'FMA' : 'plain SIMD'}${convolution === 'auto' ? '' : `, --conv ${convolution}`}`;
   if (inference) {
     let result;
     try {
@@ -86,6 +90,7 @@ export async function runBench(argv: string[]): Promise<void> {
       dataset: datasetName,
       threads,
       fma,
+      convolution,
       batchSize,
       imagesPerSecond: Math.round(result.imagesPerSecond),
       millisecondsPerBatch: Number(((batchSize / result.imagesPerSecond) * 1000).toFixed(3)),
@@ -107,6 +112,7 @@ export async function runBench(argv: string[]): Promise<void> {
     dataset: datasetName,
     threads,
     fma,
+    convolution,
     batchSize,
     samplesPerSecond: Math.round(result.samplesPerSecond),
     secondsPerEpoch: Number((dataset.train.count / result.samplesPerSecond).toFixed(2)),
@@ -118,7 +124,7 @@ export async function runBench(argv: string[]): Promise<void> {
 }
 
 async function runBenchSuite(values: Record<string, string | boolean | undefined>): Promise<void> {
-  for (const flag of ['model', 'spec', 'data', 'dataset', 'test-split', 'batches', 'batch-size', 'inference']) {
+  for (const flag of ['model', 'spec', 'data', 'dataset', 'test-split', 'batches', 'batch-size', 'inference', 'conv']) {
     if (values[flag] !== undefined) throw new SimdnetError(`--suite runs the four named models on MNIST at fixed batches; it takes no --${flag}`);
   }
   const maxThreads = intFlag(values.threads as string | undefined, 'threads', ALL_CORES);

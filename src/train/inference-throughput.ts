@@ -33,7 +33,7 @@ export function measureInferenceThroughput(engine: Engine, spec: ModelSpec, spli
   const mark = engine.mark();
   try {
     // Planned as simdnet evaluate and predict plan a loaded model (io/inference.ts): forward only.
-    const model = new Sequential(engine, spec, { maxBatch: batch, seed: options.seed, training: false });
+    const model = new Sequential(engine, spec, { maxBatch: batch, seed: options.seed, training: false, convolution: options.convolution });
     const batches = Math.floor(split.count / batch);
     let cursor = 0;
     let sink = 0;

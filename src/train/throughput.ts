@@ -2,6 +2,7 @@
 // optimizer) of one model on real images, timed after a warm-up that lets V8 tier the wasm up to
 // optimised code.
 import type { Engine } from '../engine/engine.js';
+import type { ConvolutionChoice } from '../nn/layers/layer.js';
 import { Sequential } from '../nn/sequential.js';
 import type { TrainingSpec } from '../nn/spec.js';
 import { Optimizer } from '../optim/optimizer.js';
@@ -17,6 +18,8 @@ export interface ThroughputOptions {
   warmupBatches: number;
   repeats: number;
   seed: number;
+  /** How the convolutions are computed (default 'auto'). */
+  convolution?: ConvolutionChoice;
 }
 
 export interface Throughput {
@@ -27,7 +30,7 @@ export interface Throughput {
 }
 
 /** A model, its optimizer and a shuffled dataset in engine memory, stepping through the data in a cycle. */
-export function stepper(engine: Engine, spec: TrainingSpec, split: ImageSplit, batchSize: number, seed: number): { context: StepContext; step: () => void } {
+export function stepper(engine: Engine, spec: TrainingSpec, split: ImageSplit, batchSize: number, seed: number, convolution: ConvolutionChoice = 'auto'): { context: StepContext; step: () => void } {
   const [h, w, c] = spec.inputShape;
   if (h * w * c !== imageBytes(split)) throw new SimdnetError(`model '${spec.name}' takes ${h}x${w}x${c} inputs, but the benchmark's images are ${split.rows}x${split.cols}x${split.channels ?? 1}`);
   if (split.count < batchSize) throw new SimdnetError(`a benchmark of batch ${batchSize} needs at least ${batchSize} training images, the data has ${split.count}; use a smaller batch size`);
@@ -35,7 +38,7 @@ export function stepper(engine: Engine, spec: TrainingSpec, split: ImageSplit, b
     images: engine.storeU8(split.images.subarray(0, split.count * imageBytes(split)), 'benchmark images'),
     labels: engine.storeU8(split.labels.subarray(0, split.count), 'benchmark labels'),
   };
-  const model = new Sequential(engine, spec, { maxBatch: batchSize, seed });
+  const model = new Sequential(engine, spec, { maxBatch: batchSize, seed, convolution });
   const optimizer = new Optimizer(spec.optimizer, engine, { kernels: model.kernels, params: model.params, grads: model.grads, count: model.paramFloats });
   const order = Int32Array.from({ length: split.count }, (_, i) => i);
   new Random(seed).shuffle(order);
@@ -78,7 +81,7 @@ export function median(values: number[]): number {
 export function measureThroughput(engine: Engine, spec: TrainingSpec, split: ImageSplit, options: ThroughputOptions): Throughput {
   const mark = engine.mark();
   try {
-    const { step } = stepper(engine, spec, split, options.batchSize, options.seed);
+    const { step } = stepper(engine, spec, split, options.batchSize, options.seed, options.convolution);
     return timeSteps(step, options.batchSize, options);
   } finally {
     engine.release(mark);

@@ -73,6 +73,14 @@ describe.skipIf(!haveBuild || !haveData)('simdnet bench --inference and --suite'
     expect(md).toMatch(/^\| mlp-tuned \| dense3 \| 128->10 \| backward \(weights \+ input\) \| /m);
   }, 120_000);
 
+  it('bench --conv direct trains by the direct convolution and says so', async () => {
+    const r = await startCli(['bench', '--model', 'cnn', '--threads', '1', '--batches', '2', '--repeats', '1', '--conv', 'direct']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^cnn: \d+ samples\/s \(median of 1 x 2 batches of 64; 1 thread, (FMA|plain SIMD), --conv direct\)/);
+    const json = lastLine((await startCli(['bench', '--model', 'cnn', '--threads', '1', '--batches', '2', '--repeats', '1', '--json'])).stdout);
+    expect(json.convolution).toBe('auto');
+  }, 60_000);
+
   it('bench --suite prints the Markdown block alone on stdout, at the thread counts asked for', async () => {
     const r = await startCli(['bench', '--suite', '--quick', '--threads', '1']);
     expect(r.code, r.stderr).toBe(0);
@@ -89,6 +97,8 @@ describe.skipIf(!haveBuild)('simdnet bench: flag clashes', () => {
     [['bench', '--quick', '--model', 'cnn'], /--quick shortens --suite/],
     [['bench', '--suite', '--threads', '0'], /--threads expects an integer >= 1, got '0'/],
     [['bench', '--suite', '--repeats', 'x'], /--repeats expects an integer >= 1/],
+    [['bench', '--suite', '--conv', 'direct'], /it takes no --conv/],
+    [['bench', '--model', 'cnn', '--conv', 'fast'], /--conv/],
   ];
   it.concurrent.each(clashes.map(([args, message]) => [args.join(' '), args, message] as const))('%s', async (_, args, message) => {
     const r = await startCli([...args]);
