@@ -3,14 +3,14 @@ import { join, resolve } from 'node:path';
 import { choiceFlag, intFlag, listFlag, parseFlags } from './args.js';
 import { ALL_CORES, CONVOLUTION_CHOICES, DATASET_NAMES, commonOptions, createEngine, emitJson, stopOnSignals } from './common.js';
 import { chooseData, describeData, fitSpec, loadData, type DataChoice } from './data-flags.js';
-import { MODEL_NAMES, modelSpec } from '../nn/models.js';
+import { MODEL_NAMES, NOTEBOOK_MODELS, modelSpec } from '../nn/models.js';
 import { TrainingInterrupted, train } from '../train/trainer.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { checkStudyOptions, readStudyState, runCheckpointDir, writeStudyState, type StudyOptions } from '../train/study-checkpoint.js';
 import { SimdnetError } from '../engine/errors.js';
 import { createEpochProgress } from './progress.js';
 import { epochLine, percent } from './format.js';
-import { studyMarkdown } from '../train/study.js';
+import { seedSummaries, studyMarkdown } from '../train/study.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { describeMachine } from '../util/machine.js';
 import { MetricsLog } from '../report/metrics-log.js';
@@ -24,7 +24,8 @@ and writes a comparison. The named models take the data's image shape and class 
 
 Options:
   --epochs N          epochs per run (default 10)
-  --models LIST       comma-separated, from ${MODEL_NAMES.join(',')} (default: all)
+  --models LIST       comma-separated, from ${MODEL_NAMES.join(',')}, or all
+                      (default: the notebook's ${NOTEBOOK_MODELS.join(', ')})
   --datasets LIST     comma-separated, from ${DATASET_NAMES.join(',')} (default: both)
   --data DIR          one folder of your own instead of --datasets (IDX files, or PNGs in
                       train/<class>/ and test/<class>/; see simdnet train --help)
@@ -34,6 +35,8 @@ Options:
   --log FILE          append one JSON object per epoch to FILE (JSON Lines)
   --csv FILE          write the per-epoch metrics of every run to FILE as CSV
   --seed N            seed for every run (default 0)
+  --seeds LIST        run every model once per seed (comma-separated, e.g. 0,1,2); the table then
+                      gives each model's mean test accuracy and its spread across the seeds
   --limit N           train on the first N training images only
   --data-dir DIR      folder holding mnist/ and fashion-mnist/
   --threads N         threads to train with (default: every core)
@@ -58,6 +61,7 @@ export async function runStudy(argv: string[]): Promise<void> {
     'test-split': { type: 'string' },
     out: { type: 'string' },
     seed: { type: 'string' },
+    seeds: { type: 'string' },
     limit: { type: 'string' },
     log: { type: 'string' },
     csv: { type: 'string' },
@@ -82,26 +86,28 @@ export async function runStudy(argv: string[]): Promise<void> {
     const registered = o.datasets.every((d) => (DATASET_NAMES as readonly string[]).includes(d));
     if (values.data === undefined && !registered) throw new SimdnetError(`--resume ${resumeDir}: the study ran on the folder '${o.datasets.join(',')}'; give --data with that folder to continue it`);
     if (values.data === undefined) values.datasets ??= o.datasets.join(',');
-    values.seed ??= String(o.seed);
+    if (values.seed === undefined) values.seeds ??= o.seeds.join(',');
     if (o.limit !== null) values.limit ??= String(o.limit);
     values.fma ??= o.fma ? 'on' : 'off';
     values.conv ??= o.convolution;
   }
   const epochs = intFlag(values.epochs as string | undefined, 'epochs', 10);
-  const models = listFlag(values.models as string | undefined, 'models', MODEL_NAMES);
+  const models = values.models === 'all' ? [...MODEL_NAMES] : values.models === undefined ? [...NOTEBOOK_MODELS] : listFlag(values.models as string, 'models', MODEL_NAMES);
   if (values.data !== undefined && values.datasets !== undefined) throw new SimdnetError('--datasets and --data name the data twice; give one');
   // chooseData refuses --test-split without --data, and --data with --data-dir.
   const choices: DataChoice[] =
     values.data !== undefined || values['test-split'] !== undefined ? [chooseData(values)] : listFlag(values.datasets as string | undefined, 'datasets', DATASET_NAMES).map((name) => ({ kind: 'registered', name }));
   const datasets = choices.map((choice) => choice.name);
-  const seed = intFlag(values.seed as string | undefined, 'seed', 0, 0);
+  const seeds = seedsFlag(values.seed as string | undefined, values.seeds as string | undefined);
+  // One seed keeps the study's older layout (run folders without the seed in their name).
+  const runSeed = (seed: number) => (seeds.length > 1 ? seed : undefined);
   const limit = values.limit === undefined ? undefined : intFlag(values.limit as string, 'limit', 1);
   const outDir = resolve((values.out as string | undefined) ?? join('out', 'study'));
   const json = Boolean(values.json);
   const metricsLog = new MetricsLog(values.log as string | undefined, values.csv as string | undefined);
   const engine = await createEngine(values.fma as string | undefined, values.threads as string | undefined, ALL_CORES);
   const convolution = choiceFlag(values.conv as string | undefined, 'conv', CONVOLUTION_CHOICES, 'auto');
-  const studyOptions: StudyOptions = { epochs, models, datasets, seed, limit: limit ?? null, fma: engine.variant.fma, convolution };
+  const studyOptions: StudyOptions = { epochs, models, datasets, seeds, limit: limit ?? null, fma: engine.variant.fma, convolution };
   if (saved) checkStudyOptions(saved.options, studyOptions, checkpointDir!);
   else if (checkpointDir !== undefined) writeStudyState(checkpointDir, studyOptions, []);
 
@@ -114,16 +120,17 @@ export async function runStudy(argv: string[]): Promise<void> {
       // Every model fitted to the data before any trains: one that cannot take it fails now, not an hour in.
       const specs = new Map(models.map((name) => [name, fitSpec(modelSpec(name), true, dataset)]));
       if (!json && choice.kind === 'folder') console.log(`${choice.dir}: ${describeData(dataset)}`);
-      for (const modelName of models) {
+      for (const modelName of models) for (const seed of seeds) {
         const spec = specs.get(modelName)!;
-        const done = results.find((r) => r.model === modelName && r.dataset === datasetName);
+        const label = `${spec.name} on ${dataset.displayName}${seeds.length > 1 ? `, seed ${seed}` : ''}`;
+        const done = results.find((r) => r.model === modelName && r.dataset === datasetName && r.seed === seed);
         if (done) {
-          if (!json) console.log(`\n== ${spec.name} on ${dataset.displayName}: finished before the interruption, test accuracy ${percent(done.testAccuracy)} ==`);
+          if (!json) console.log(`\n== ${label}: finished before the interruption, test accuracy ${percent(done.testAccuracy)} ==`);
           continue;
         }
-        const runDir = checkpointDir === undefined ? undefined : runCheckpointDir(checkpointDir, datasetName, modelName);
+        const runDir = checkpointDir === undefined ? undefined : runCheckpointDir(checkpointDir, datasetName, modelName, runSeed(seed));
         const resume = runDir === undefined ? undefined : readCheckpoint(runDir);
-        if (!json) console.log(`\n== ${spec.name} on ${dataset.displayName}${resume ? `, resumed after epoch ${resume.meta.epoch}${resume.meta.batch ? `, batch ${resume.meta.batch}` : ''}` : ''} ==`);
+        if (!json) console.log(`\n== ${label}${resume ? `, resumed after epoch ${resume.meta.epoch}${resume.meta.batch ? `, batch ${resume.meta.batch}` : ''}` : ''} ==`);
         const progress = createEpochProgress(spec.name, json ? 'off' : 'auto');
         const result = await train(engine, spec, dataset, {
           epochs,
@@ -158,10 +165,23 @@ export async function runStudy(argv: string[]): Promise<void> {
     stop.dispose();
   }
   const markdown = studyMarkdown(results, describeMachine());
-  writeFileAtomic(join(outDir, 'results.json'), JSON.stringify({ machine: describeMachine(), results }, null, 1) + '\n');
+  writeFileAtomic(join(outDir, 'results.json'), JSON.stringify({ machine: describeMachine(), seeds: seedSummaries(results), results }, null, 1) + '\n');
   writeFileAtomic(join(outDir, 'results.md'), markdown);
   const reportFiles = await writeReport(outDir, results, { title: 'simdnet study', machine: describeMachine() });
   if (json) emitJson({ type: 'study', out: outDir, runs: results.length, report: reportFiles });
   else console.log(`\n${markdown}\nwritten to ${join(outDir, 'results.md')} and results.json`);
   if (!json) console.log(`report: ${join(outDir, 'index.html')} with ${reportFiles.length - 1} charts in ${join(outDir, 'images')}`);
+}
+
+/** --seed N (one run per model) or --seeds LIST (one per seed); not both. */
+function seedsFlag(seed: string | undefined, seeds: string | undefined): number[] {
+  if (seed !== undefined && seeds !== undefined) throw new SimdnetError('--seed and --seeds both set the seeds; give one');
+  if (seeds === undefined) return [intFlag(seed, 'seed', 0, 0)];
+  const items = seeds.split(',').map((s) => s.trim());
+  const list = items.map((item) => {
+    if (!/^\d+$/.test(item) || !Number.isSafeInteger(Number(item))) throw new SimdnetError(`--seeds expects comma-separated whole numbers >= 0 (e.g. 0,1,2), got '${seeds}'`);
+    return Number(item);
+  });
+  if (new Set(list).size !== list.length) throw new SimdnetError(`--seeds lists a seed twice: '${seeds}'`);
+  return list;
 }

@@ -72,6 +72,9 @@ export const MODELS: Record<string, TrainingSpec> = {
 
 export const MODEL_NAMES = Object.keys(MODELS);
 
+/** The notebook's four models: what `simdnet study` runs unless told otherwise, and what the pinned digests hold to. */
+export const NOTEBOOK_MODELS = ['cnn', 'cnn-tuned', 'mlp', 'mlp-tuned'];
+
 export function modelSpec(name: string): TrainingSpec {
   const spec = MODELS[name];
   if (!spec) throw new SimdnetError(`unknown model '${name}': expected one of ${MODEL_NAMES.join(', ')}`);

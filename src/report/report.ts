@@ -5,7 +5,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { RunResult } from '../train/types.js';
 import { registry } from '../data/registry.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { describeTraining, describeTrainings } from '../train/study.js';
+import { describeSeeds, describeTraining, describeTrainings, hasSeeds, seedSummaries } from '../train/study.js';
 import { accuracySpec, compareSpec, confusionSpec, curvesSpec, epochTimeSpec, gallerySpec, totalTimeSpec, type ChartNames } from './charts.js';
 import { renderSvg, scopeSvgIds } from './render.js';
 
@@ -44,7 +44,9 @@ interface Section {
 }
 
 /** Renders every chart of the report, grouped as the page shows them. */
-export async function buildCharts(results: RunResult[]): Promise<Section[]> {
+export async function buildCharts(studyResults: RunResult[]): Promise<Section[]> {
+  // With several seeds per model, every chart names the run by model and seed.
+  const results = hasSeeds(studyResults) ? studyResults.map((r) => ({ ...r, model: `${r.model} seed ${r.seed}` })) : studyResults;
   const chart = async (file: string, spec: TopLevelSpec): Promise<Chart> => ({ file, title: titleOf(spec), svg: await renderSvg(spec) });
   const sections: Section[] = [];
   sections.push({
@@ -67,8 +69,22 @@ export async function buildCharts(results: RunResult[]): Promise<Section[]> {
   return sections;
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/** Each model's mean test accuracy and spread over its seeds (only for a study of several seeds). */
+function seedsTable(results: RunResult[]): string {
+  if (!hasSeeds(results)) return '';
+  const points = (x: number) => (x * 100).toFixed(2);
+  const rows = seedSummaries(results).map((s) => {
+    const cells = [s.model, names.dataset(s.dataset), s.seeds.join(', '), pct(s.mean), points(s.standardDeviation), `${points(s.min)}-${points(s.max)}`, s.accuracies.map(points).join(', '), `${s.meanTrainSeconds.toFixed(1)} s`];
+    return `<tr>${cells.map((c, i) => `<td${i >= 3 && i !== 6 ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  });
+  const head = ['model', 'dataset', 'seeds', 'mean test accuracy', '± sd (points)', 'min-max', 'each seed', 'mean training time'];
+  return `<h2>Across seeds</h2>\n<table id="seeds">\n<thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>\n`;
+}
+
 function resultsTable(results: RunResult[]): string {
-  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const seeds = hasSeeds(results);
   const rows = results.map((r) => {
     const vals = r.history.map((h) => h.valAccuracy).filter((v): v is number => v !== null);
     const perEpoch = r.trainSeconds / Math.max(1, r.history.length);
@@ -77,7 +93,7 @@ function resultsTable(results: RunResult[]): string {
       .slice(0, 3)
       .map((m) => `${m.trueName} → ${m.predictedName}: ${m.count}`)
       .join('; ');
-    const cells = [r.model, names.dataset(r.dataset), pct(r.testAccuracy), vals.length ? pct(Math.max(...vals)) : '–', r.testLoss.toFixed(4), `${r.trainSeconds.toFixed(1)} s`, `${perEpoch.toFixed(1)} s`, String(Math.round(rate)), top];
+    const cells = [seeds ? `${r.model} seed ${r.seed}` : r.model, names.dataset(r.dataset), pct(r.testAccuracy), vals.length ? pct(Math.max(...vals)) : '–', r.testLoss.toFixed(4), `${r.trainSeconds.toFixed(1)} s`, `${perEpoch.toFixed(1)} s`, String(Math.round(rate)), top];
     return `<tr>${cells.map((c, i) => `<td${i >= 2 && i <= 7 ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   const head = ['model', 'dataset', 'test accuracy', 'best val accuracy', 'test loss', 'training time', 'per epoch', 'samples/s', 'top misclassifications (true → predicted: count)'];
@@ -94,7 +110,7 @@ function specsSection(results: RunResult[]): string {
 function page(results: RunResult[], sections: Section[], options: ReportOptions): string {
   const first = results[0];
   const setup = first
-    ? `${first.epochs} epoch(s), batch ${first.batchSize}, ${describeTrainings(results)}, seed ${first.seed}, ${first.trainSamples} training and ${first.validationSamples} validation images, ${first.fma ? 'FMA' : 'plain SIMD'} kernels, ${first.threads} thread(s).`
+    ? `${first.epochs} epoch(s), batch ${first.batchSize}, ${describeTrainings(results)}, ${describeSeeds(results)}, ${first.trainSamples} training and ${first.validationSamples} validation images, ${first.fma ? 'FMA' : 'plain SIMD'} kernels, ${first.threads} thread(s).`
     : 'No runs.';
   let n = 0;
   const body = sections
@@ -124,7 +140,7 @@ figcaption { font-size: 0.8rem; color: #666; }
 <body>
 <h1>${escapeHtml(options.title)}</h1>
 <p class="meta">${escapeHtml(setup)} Machine: ${escapeHtml(options.machine)}. Generated ${new Date().toISOString()}.</p>
-<h2>Results</h2>
+${seedsTable(results)}<h2>Results</h2>
 ${resultsTable(results)}
 ${specsSection(results)}
 ${body}

@@ -16,7 +16,8 @@ export interface StudyOptions {
   epochs: number;
   models: string[];
   datasets: string[];
-  seed: number;
+  /** Every model runs once per seed (--seeds), or once with --seed. */
+  seeds: number[];
   limit: number | null;
   fma: boolean;
   convolution: 'auto' | 'direct' | 'winograd';
@@ -29,8 +30,9 @@ export interface StudyState {
   results: RunResult[];
 }
 
-export function runCheckpointDir(dir: string, dataset: string, model: string): string {
-  return join(dir, 'runs', `${dataset}-${model}`);
+/** The folder of one run's checkpoint; a study of several seeds names the seed too (one seed keeps the older name). */
+export function runCheckpointDir(dir: string, dataset: string, model: string, seed?: number): string {
+  return join(dir, 'runs', seed === undefined ? `${dataset}-${model}` : `${dataset}-${model}-seed${seed}`);
 }
 
 export function writeStudyState(dir: string, options: StudyOptions, results: RunResult[]): void {
@@ -49,13 +51,20 @@ export function readStudyState(dir: string): StudyState | undefined {
     throw new SimdnetError(`${path}: not a usable study checkpoint (${(error as Error).message.split('\n')[0]}); delete it to start over`);
   }
   const o = state?.options as unknown as Record<string, unknown> | undefined;
+  // Studies checkpointed before --seeds existed saved one `seed`.
+  if (o !== undefined && o.seeds === undefined && Number.isInteger(o.seed)) {
+    o.seeds = [o.seed];
+    delete o.seed;
+  }
   const ok =
     state?.version === VERSION &&
     o !== undefined &&
     Number.isInteger(o.epochs) &&
     Array.isArray(o.models) &&
     Array.isArray(o.datasets) &&
-    Number.isInteger(o.seed) &&
+    Array.isArray(o.seeds) &&
+    o.seeds.length > 0 &&
+    o.seeds.every((x) => Number.isInteger(x) && (x as number) >= 0) &&
     (o.limit === null || Number.isInteger(o.limit)) &&
     typeof o.fma === 'boolean' &&
     ['auto', 'direct', 'winograd'].includes(o.convolution as string) &&
@@ -65,7 +74,7 @@ export function readStudyState(dir: string): StudyState | undefined {
   return state;
 }
 
-const FLAG_OF: Record<keyof StudyOptions, string> = { epochs: '--epochs', models: '--models', datasets: '--datasets', seed: '--seed', limit: '--limit', fma: '--fma', convolution: '--conv' };
+const FLAG_OF: Record<keyof StudyOptions, string> = { epochs: '--epochs', models: '--models', datasets: '--datasets', seeds: '--seeds', limit: '--limit', fma: '--fma', convolution: '--conv' };
 
 /** Refuses a resume whose options differ from the saved study's. */
 export function checkStudyOptions(saved: StudyOptions, wanted: StudyOptions, dir: string): void {
