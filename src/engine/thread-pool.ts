@@ -12,7 +12,14 @@ import type { WorkerInit } from './worker-loop.js';
  * tens to hundreds of microseconds, an OS time slice milliseconds.
  */
 const CONTENDED_WAIT_MS = 1;
-const MAX_SOLO_JOBS = 1024;
+/**
+ * How long jobs run alone after a contended one: from MIN_SOLO_MS, doubling while contention lasts,
+ * up to MAX_SOLO_MS. Spans are in time, not jobs: a false alarm on a quiet machine then costs
+ * milliseconds whatever the model, and on a loaded one the probe (one parallel job, which may stall
+ * for an OS time slice) comes once a second at most, under 1% of the time.
+ */
+const MIN_SOLO_MS = 2;
+const MAX_SOLO_MS = 1000;
 
 export interface SpawnedWorker {
   terminate(): void;
@@ -26,9 +33,9 @@ export class ThreadPool {
   private readonly calls: Float64Array;
   private readonly ownKernels: ((...args: number[]) => unknown)[];
   private closed = false;
-  /** Jobs still to run on this thread alone, and the current length of such a run. */
-  private soloJobsLeft = 0;
-  private soloBackoff = 0;
+  /** Until when (performance.now()) jobs run on this thread alone, and the length of the last such span (0: none). */
+  private soloUntil = 0;
+  private soloSpanMs = 0;
 
   private constructor(
     readonly threads: number,
@@ -100,25 +107,26 @@ export class ThreadPool {
    * same as its parts and does no work twice (a GEMM split by rows packs B once per part).
    */
   takeSoloJob(): boolean {
-    if (this.soloJobsLeft === 0) return false;
-    this.soloJobsLeft--;
-    return true;
+    if (this.soloUntil === 0) return false;
+    if (performance.now() < this.soloUntil) return true;
+    this.soloUntil = 0;
+    return false;
   }
 
   /**
    * After a parallel job: whether this thread had to run a worker's part (no worker had started
    * it) and how long it then waited for the workers' parts. Either means the workers are not
-   * getting cores (other processes are using them), and then the next jobs run here alone, which
-   * is as fast as one thread and leaves the workers asleep: 1, 2, 4 ... 1024 jobs (tens of training
-   * steps), doubling while the contention lasts and halving after each job that went cleanly.
-   * Results do not change: a part computes the same whoever runs it.
+   * getting cores (other processes are using them), and then the jobs of the next span run here
+   * alone, which is as fast as one thread and leaves the workers asleep: 2, 4, 8 ... 1000 ms,
+   * doubling while the contention lasts and halving after each job that went cleanly. Results do
+   * not change: a part computes the same whoever runs it.
    */
   private contended(stole: boolean, waitedMs: number): void {
     if (stole || waitedMs > CONTENDED_WAIT_MS) {
-      this.soloBackoff = Math.min(MAX_SOLO_JOBS, Math.max(1, this.soloBackoff * 2));
-      this.soloJobsLeft = this.soloBackoff;
+      this.soloSpanMs = Math.min(MAX_SOLO_MS, Math.max(MIN_SOLO_MS, this.soloSpanMs * 2));
+      this.soloUntil = performance.now() + this.soloSpanMs;
     } else {
-      this.soloBackoff >>= 1;
+      this.soloSpanMs = this.soloSpanMs <= MIN_SOLO_MS ? 0 : this.soloSpanMs / 2;
     }
   }
 
