@@ -9,14 +9,17 @@
 //   output  [batch, oh, ow, outC]                  oh, ow: the layer's output size, which the caller
 //                                                  computes (src/nn/layers/conv2d.ts) and passes in
 // The convolution is output = A · weights with A the im2col matrix [rows = batch·oh·ow, depth]:
-// row (b, oy, ox), columns ordered (ky, kx, c), the window at (oy·stride, ox·stride). A is never stored whole (for cnn-tuned's second
-// layer it would be 26 MB per batch, written once and streamed back from memory three times).
-// Each pass builds only the block of A its GEMM is about to use, in cache, straight from the
-// image: that block is exactly what a BLIS-style GEMM would pack A into anyway.
+// row (b, oy, ox), the window at (oy·stride, ox·stride), columns ordered (ky, kx, c). A is never
+// stored whole (for cnn-tuned's second layer it would be 26 MB per batch, written once and
+// streamed back from memory three times). Each pass builds only the block of A its GEMM is about
+// to use, in cache, straight from the image: that block is exactly what a BLIS-style GEMM would
+// pack A into anyway.
 //
-// A[row, j] = input[origin(row) + offset(j)], with origin(row) = ((b·height + oy·s)·width + ox·s)·inC
-// (s the stride) and offset(j) = ky·width·inC + (j - ky·kernel·inC), ky = j / (kernel·inC): for one row, the
-// columns of one ky are kernel·inC floats that are contiguous in the NHWC input (a "run").
+// A[row, j] = input[origin(row) + offset(j)], with origin(row) = ((b·height + oy·s)·width +
+// ox·s)·inC (s the stride) and offset(j) = ky·width·inC + (j - ky·kernel·inC), ky = j /
+// (kernel·inC): for one row, the columns of one ky are kernel·inC floats that are contiguous in
+// the NHWC input (a "run"). A stride only moves the origins, so every pass below is the same
+// arithmetic at any stride.
 //
 // The GEMM blocking and micro-kernel are gemm.ts's, with the same K blocks and the same order of
 // operations as gemmNN / gemmTN / gemmNT on a stored A, so results are the same bit for bit as
