@@ -93,15 +93,15 @@ const PACK_A_DEPTH: i32 = 512;
 
 /**
  * Splits the K block's pixels (origins: its fillOrigins table, kc entries) into segments along
- * output lines, where each pixel's patch starts `channels` floats after the previous one: writes
- * (origin of the segment's first pixel, length) pairs at segments (as tileSegments2x16 reads
- * them) and returns how many.
+ * output lines, where each pixel's patch starts `step` floats (stride · channels) after the
+ * previous one: writes (origin of the segment's first pixel, length) pairs at segments (as
+ * tileSegments2x16 reads them) and returns how many.
  */
-function lineSegments(origins: usize, kc: i32, channels: i32, segments: usize): i32 {
+function lineSegments(origins: usize, kc: i32, step: i32, segments: usize): i32 {
   let count = 0;
   let start = 0;
   for (let kk = 1; kk <= kc; kk++) {
-    if (kk == kc || load<i32>(origins + (<usize>kk << 2)) != load<i32>(origins + (<usize>(kk - 1) << 2)) + channels) {
+    if (kk == kc || load<i32>(origins + (<usize>kk << 2)) != load<i32>(origins + (<usize>(kk - 1) << 2)) + step) {
       store<i32>(segments + (<usize>count << 3), load<i32>(origins + (<usize>start << 2)));
       store<i32>(segments + (<usize>count << 3), kk - start, 4);
       count++;
@@ -138,9 +138,10 @@ function entryOffset(i: i32, width: i32, channels: i32, kernel: i32): i32 {
  * at b + q·bPanel (bStep per pixel); the last colCount % 16 columns as a packed panel at tail,
  * followed by a 2×16 scratch tile, as in gemm.ts's sweep.
  */
-function sweepImage(input: usize, segments: usize, segmentCount: i32, i0: i32, mb: i32, b: usize, bPanel: usize, bStep: usize, tail: usize, kc: i32, c: usize, colCount: i32, ldc: i32, width: i32, channels: i32, kernel: i32): void {
+function sweepImage(input: usize, segments: usize, segmentCount: i32, i0: i32, mb: i32, b: usize, bPanel: usize, bStep: usize, tail: usize, kc: i32, c: usize, colCount: i32, ldc: i32, width: i32, channels: i32, kernel: i32, stride: i32): void {
   const ldcBytes = <usize>ldc << 2;
-  const pixelBytes = <usize>channels << 2;
+  // From one pixel's window to the next one's along an output line.
+  const pixelBytes = <usize>(stride * channels) << 2;
   const full = colCount >> 4;
   const rest = colCount & 15;
   const end = i0 + mb;
@@ -188,7 +189,7 @@ function sweepImage(input: usize, segments: usize, segmentCount: i32, i0: i32, m
  * of MC patch entries pack Aᵀ straight from the image and sweep it, or, for a shallow layer,
  * sweep A in place in the image, pixel by pixel along output lines.
  */
-export function conv2dBackwardWeights(input: usize, doutput: usize, dweights: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, oh: i32, ow: i32, outChannels: i32, kernel: i32, firstRow: i32, rowCount: i32, firstCol: i32, colCount: i32): void {
+export function conv2dBackwardWeights(input: usize, doutput: usize, dweights: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, oh: i32, ow: i32, outChannels: i32, kernel: i32, stride: i32, firstRow: i32, rowCount: i32, firstCol: i32, colCount: i32): void {
   if (batch <= 0 || oh <= 0 || ow <= 0 || rowCount <= 0 || colCount <= 0) return;
   const rows = batch * oh * ow;
   const ldBytes = <usize>outChannels << 2;
@@ -200,19 +201,19 @@ export function conv2dBackwardWeights(input: usize, doutput: usize, dweights: us
   const segments = origins + (<usize>max(MC, KC_TN) << 2);
   for (let k0 = 0; k0 < rows; k0 += KC_TN) {
     const kc = min(KC_TN, rows - k0);
-    fillOrigins(origins, k0, kc, height, width, inChannels, oh, ow, kernel);
+    fillOrigins(origins, k0, kc, height, width, inChannels, oh, ow, stride);
     // As gemmTN: with few rows of dW, doutput's full panels are read in place.
     packRows(b, outChannels, k0, kc, direct ? colCount & ~15 : 0, colCount, pack);
     const tail = pack + (<usize>(direct ? 0 : colCount >> 4) * <usize>kc << 6);
     const bBlock = direct ? b + <usize>k0 * ldBytes : pack;
     const bPanel: usize = direct ? 64 : <usize>kc << 6;
     const bStep: usize = direct ? ldBytes : 64;
-    const segmentCount = shallow ? lineSegments(origins, kc, inChannels, segments) : 0;
+    const segmentCount = shallow ? lineSegments(origins, kc, stride * inChannels, segments) : 0;
     for (let i0 = firstRow; i0 < firstRow + rowCount; i0 += MC) {
       const mb = min(MC, firstRow + rowCount - i0);
       const c = dweights + <usize>i0 * ldBytes + (<usize>firstCol << 2);
       if (shallow) {
-        sweepImage(input, segments, segmentCount, i0, mb, bBlock, bPanel, bStep, tail, kc, c, colCount, outChannels, width, inChannels, kernel);
+        sweepImage(input, segments, segmentCount, i0, mb, bBlock, bPanel, bStep, tail, kc, c, colCount, outChannels, width, inChannels, kernel, stride);
       } else {
         packTransposedImage(input, origins, k0, kc, i0, mb, packA, height, width, inChannels, kernel);
         sweep(packA, <usize>kc << 3, 4, 8, bBlock, bPanel, bStep, tail, kc, c, mb, colCount, outChannels, true);
@@ -226,7 +227,7 @@ export function conv2dBackwardWeights(input: usize, doutput: usize, dweights: us
  * of output pixels: each block's columns of input gradient are computed into the scratch and
  * scattered onto dinput at once, in row order, so they never leave the cache.
  */
-export function conv2dBackwardInput(doutput: usize, weights: usize, dinput: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, oh: i32, ow: i32, outChannels: i32, kernel: i32): void {
+export function conv2dBackwardInput(doutput: usize, weights: usize, dinput: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, oh: i32, ow: i32, outChannels: i32, kernel: i32, stride: i32): void {
   if (batch <= 0 || oh <= 0 || ow <= 0 || outChannels <= 0) return;
   const rows = batch * oh * ow;
   const depth = kernel * kernel * inChannels;
@@ -245,7 +246,7 @@ export function conv2dBackwardInput(doutput: usize, weights: usize, dinput: usiz
       const a = doutput + <usize>r0 * ldaBytes + (<usize>k0 << 2);
       sweep(a, ldaBytes << 1, ldaBytes, 4, pack, <usize>kc << 6, 64, tail, kc, dcols, mb, depth, depth, k0 > 0);
     }
-    fillOrigins(origins, r0, mb, height, width, inChannels, oh, ow, kernel);
-    col2imRowsAdd(dcols, dinput, origins, r0, mb, height, width, inChannels, oh, ow, kernel);
+    fillOrigins(origins, r0, mb, height, width, inChannels, oh, ow, stride);
+    col2imRowsAdd(dcols, dinput, origins, r0, mb, height, width, inChannels, oh, ow, kernel, stride);
   }
 }

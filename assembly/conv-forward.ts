@@ -63,13 +63,13 @@ export function conv2dPoolsInline(oh: i32, ow: i32): i32 {
 
 /**
  * output[batch, oh, ow, outC] = act(A · weights + bias), act = ReLU when relu is 1, else the
- * identity. Overwrites output. When pooled is not 0, also does the 2x2 max pool that follows:
+ * identity, with windows `stride` pixels apart. Overwrites output. When pooled is not 0, also does the 2x2 max pool that follows:
  * pooled and argmax as maxPool2x2Forward(output, pooled, argmax, batch, oh, ow, outC, 0) would
  * write them (requires oh and ow even and 2·ow <= 128). Loops as gemmNN: per K block, pack the weights' rows, then for
  * each block of MC rows build that block of A and sweep it; the bias and activation are applied
  * to a row block right after its last K block, while it is still in cache.
  */
-export function conv2dForward(input: usize, weights: usize, bias: usize, output: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, oh: i32, ow: i32, outChannels: i32, kernel: i32, relu: i32, pooled: usize, argmax: usize): void {
+export function conv2dForward(input: usize, weights: usize, bias: usize, output: usize, pack: usize, batch: i32, height: i32, width: i32, inChannels: i32, oh: i32, ow: i32, outChannels: i32, kernel: i32, stride: i32, relu: i32, pooled: usize, argmax: usize): void {
   if (batch <= 0 || oh <= 0 || ow <= 0 || outChannels <= 0) return;
   const rows = batch * oh * ow;
   // With a 2x2 max pool after it (pooled != 0; oh and ow even, 2·ow <= MC), row blocks are whole
@@ -93,11 +93,11 @@ export function conv2dForward(input: usize, weights: usize, bias: usize, output:
     for (let r0 = 0; r0 < rows; r0 += blockRows) {
       const mb = min(blockRows, rows - r0);
       const c = output + <usize>r0 * outBytes;
-      fillOrigins(origins, r0, mb, height, width, inChannels, oh, ow, kernel);
+      fillOrigins(origins, r0, mb, height, width, inChannels, oh, ow, stride);
       if (direct) {
         sweepRows(input, origins, segments, segmentCount, pack, kc, c, mb, outChannels, k0 > 0);
       } else {
-        im2colBlock(input, block, origins, r0, mb, k0, kc, height, width, inChannels, oh, ow, kernel);
+        im2colBlock(input, block, origins, r0, mb, k0, kc, height, width, inChannels, oh, ow, kernel, stride);
         sweep(block, lda << 1, lda, 4, pack, <usize>kc << 6, 64, tail, kc, c, mb, outChannels, outChannels, k0 > 0);
       }
       if (last) {

@@ -1,7 +1,7 @@
 // The im2col matrix of a convolution, as the convolution kernels (conv-forward.ts and
 // conv-backward.ts) read it without ever storing it: where each of its entries sits in the image,
 // blocks of it built in cache, its adjoint scattered back, and the scratch the kernels share.
-// Valid padding, stride 1, square kernel.
+// Valid padding (a 'same' layer pads its input first: conv-pad.ts), stride 1 or more, square kernel.
 //
 // Layouts (all f32, pointers are byte offsets, sizes count elements):
 //   input   [batch, height, width, inC]            NHWC
@@ -9,14 +9,17 @@
 //   output  [batch, oh, ow, outC]                  oh, ow: the layer's output size, which the caller
 //                                                  computes (src/nn/layers/conv2d.ts) and passes in
 // The convolution is output = A · weights with A the im2col matrix [rows = batch·oh·ow, depth]:
-// row (b, oy, ox), columns ordered (ky, kx, c). A is never stored whole (for cnn-tuned's second
-// layer it would be 26 MB per batch, written once and streamed back from memory three times).
-// Each pass builds only the block of A its GEMM is about to use, in cache, straight from the
-// image: that block is exactly what a BLIS-style GEMM would pack A into anyway.
+// row (b, oy, ox), the window at (oy·stride, ox·stride), columns ordered (ky, kx, c). A is never
+// stored whole (for cnn-tuned's second layer it would be 26 MB per batch, written once and
+// streamed back from memory three times). Each pass builds only the block of A its GEMM is about
+// to use, in cache, straight from the image: that block is exactly what a BLIS-style GEMM would
+// pack A into anyway.
 //
-// A[row, j] = input[origin(row) + offset(j)], with origin(row) = ((b·height + oy)·width + ox)·inC
-// and offset(j) = ky·width·inC + (j - ky·kernel·inC), ky = j / (kernel·inC): for one row, the
-// columns of one ky are kernel·inC floats that are contiguous in the NHWC input (a "run").
+// A[row, j] = input[origin(row) + offset(j)], with origin(row) = ((b·height + oy·s)·width +
+// ox·s)·inC (s the stride) and offset(j) = ky·width·inC + (j - ky·kernel·inC), ky = j /
+// (kernel·inC): for one row, the columns of one ky are kernel·inC floats that are contiguous in
+// the NHWC input (a "run"). A stride only moves the origins, so every pass below is the same
+// arithmetic at any stride.
 //
 // The GEMM blocking and micro-kernel are gemm.ts's, with the same K blocks and the same order of
 // operations as gemmNN / gemmTN / gemmNT on a stored A, so results are the same bit for bit as
@@ -68,13 +71,13 @@ export function copyRunSpill(src: usize, dst: usize, count: i32): void {
 /** Float offset in the input of row `row`'s patch origin (row = (b·oh + oy)·ow + ox). */
 // @ts-ignore: decorator
 @inline
-export function rowOrigin(row: i32, oh: i32, ow: i32, height: i32, width: i32, channels: i32): i32 {
+export function rowOrigin(row: i32, oh: i32, ow: i32, height: i32, width: i32, channels: i32, stride: i32): i32 {
   const pixels = oh * ow;
   const b = row / pixels;
   const p = row - b * pixels;
   const oy = p / ow;
   const ox = p - oy * ow;
-  return ((b * height + oy) * width + ox) * channels;
+  return ((b * height + oy * stride) * width + ox * stride) * channels;
 }
 
 /**
@@ -82,17 +85,20 @@ export function rowOrigin(row: i32, oh: i32, ow: i32, height: i32, width: i32, c
  * dividing per row: a one-channel layer has only 9 or 25 floats per row, so two divisions per row
  * would cost as much as copying it.
  */
-export function fillOrigins(origins: usize, row0: i32, count: i32, height: i32, width: i32, channels: i32, oh: i32, ow: i32, kernel: i32): void {
+export function fillOrigins(origins: usize, row0: i32, count: i32, height: i32, width: i32, channels: i32, oh: i32, ow: i32, stride: i32): void {
   const pixels = oh * ow;
   const p = row0 % pixels;
   let oy = p / ow;
   let ox = p - oy * ow;
-  let origin = rowOrigin(row0, oh, ow, height, width, channels);
-  const lineJump = (kernel - 1) * channels;
-  const imageJump = (kernel - 1) * width * channels;
+  let origin = rowOrigin(row0, oh, ow, height, width, channels, stride);
+  const step = stride * channels;
+  // From past a line's last window to the next line's first, and past an image's last line to
+  // the next image ((kernel - 1)·channels and (kernel - 1)·width·channels for a valid stride 1).
+  const lineJump = stride * (width - ow) * channels;
+  const imageJump = (height - oh * stride) * width * channels;
   for (let r = 0; r < count; r++) {
     store<i32>(origins + (<usize>r << 2), origin);
-    origin += channels;
+    origin += step;
     if (++ox == ow) {
       ox = 0;
       origin += lineJump;
@@ -109,7 +115,7 @@ export function fillOrigins(origins: usize, row0: i32, count: i32, height: i32, 
  * floats apart. Writes nothing past the block. origins: the rows' fillOrigins table, or 0 to
  * compute each (the standalone im2col, which has no scratch).
  */
-export function im2colBlock(input: usize, block: usize, origins: usize, row0: i32, mb: i32, k0: i32, kc: i32, height: i32, width: i32, channels: i32, oh: i32, ow: i32, kernel: i32): void {
+export function im2colBlock(input: usize, block: usize, origins: usize, row0: i32, mb: i32, k0: i32, kc: i32, height: i32, width: i32, channels: i32, oh: i32, ow: i32, kernel: i32, stride: i32): void {
   const run = kernel * channels;
   const lineFloats = width * channels;
   const kEnd = k0 + kc;
@@ -124,7 +130,7 @@ export function im2colBlock(input: usize, block: usize, origins: usize, row0: i3
     const runBytes = <usize>run << 2;
     const lineBytes = <usize>lineFloats << 2;
     for (let r = 0; r < mb; r++) {
-      const origin = origins ? load<i32>(origins + (<usize>r << 2)) : rowOrigin(row0 + r, oh, ow, height, width, channels);
+      const origin = origins ? load<i32>(origins + (<usize>r << 2)) : rowOrigin(row0 + r, oh, ow, height, width, channels, stride);
       let src = input + (<usize>origin << 2);
       if (spill && r < mb - 1) {
         for (let ky = 0; ky < kernel; ky++) {
@@ -143,7 +149,7 @@ export function im2colBlock(input: usize, block: usize, origins: usize, row0: i3
     return;
   }
   for (let r = 0; r < mb; r++) {
-    const origin = origins ? load<i32>(origins + (<usize>r << 2)) : rowOrigin(row0 + r, oh, ow, height, width, channels);
+    const origin = origins ? load<i32>(origins + (<usize>r << 2)) : rowOrigin(row0 + r, oh, ow, height, width, channels, stride);
     const lastRow = r == mb - 1;
     for (let ky = kyFirst; ky <= kyLast; ky++) {
       const from = max(k0, ky * run);
@@ -161,13 +167,13 @@ export function im2colBlock(input: usize, block: usize, origins: usize, row0: i3
  * dcols) back onto the image, rows in order: the adjoint of im2col for those rows. origins as
  * for im2colBlock.
  */
-export function col2imRowsAdd(dcols: usize, dinput: usize, origins: usize, row0: i32, count: i32, height: i32, width: i32, channels: i32, oh: i32, ow: i32, kernel: i32): void {
+export function col2imRowsAdd(dcols: usize, dinput: usize, origins: usize, row0: i32, count: i32, height: i32, width: i32, channels: i32, oh: i32, ow: i32, kernel: i32, stride: i32): void {
   const run = kernel * channels;
   const runBytes = <usize>run << 2;
   const lineBytes = <usize>(width * channels) << 2;
   let src = dcols;
   for (let r = 0; r < count; r++) {
-    const origin = origins ? load<i32>(origins + (<usize>r << 2)) : rowOrigin(row0 + r, oh, ow, height, width, channels);
+    const origin = origins ? load<i32>(origins + (<usize>r << 2)) : rowOrigin(row0 + r, oh, ow, height, width, channels, stride);
     let dst = dinput + (<usize>origin << 2);
     for (let ky = 0; ky < kernel; ky++) {
       addRun(src, dst, run);
@@ -250,19 +256,19 @@ export function conv2dScratchFloats(height: i32, width: i32, inChannels: i32, ou
 
 /**
  * cols[batch·oh·ow, kernel·kernel·channels] = A from input[batch, height, width, channels]
- * (NHWC); row (b, oy, ox), columns ordered (ky, kx, c). Overwrites cols and nothing past it.
- * The convolution kernels never store A whole; this is for tests and tools.
+ * (NHWC); row (b, oy, ox), columns ordered (ky, kx, c), windows `stride` apart. Overwrites cols
+ * and nothing past it. The convolution kernels never store A whole; this is for tests and tools.
  */
-export function im2col(input: usize, cols: usize, batch: i32, height: i32, width: i32, channels: i32, oh: i32, ow: i32, kernel: i32): void {
+export function im2col(input: usize, cols: usize, batch: i32, height: i32, width: i32, channels: i32, oh: i32, ow: i32, kernel: i32, stride: i32): void {
   if (batch <= 0 || oh <= 0 || ow <= 0) return;
-  im2colBlock(input, cols, 0, 0, batch * oh * ow, 0, kernel * kernel * channels, height, width, channels, oh, ow, kernel);
+  im2colBlock(input, cols, 0, 0, batch * oh * ow, 0, kernel * kernel * channels, height, width, channels, oh, ow, kernel, stride);
 }
 
 /**
  * dinput[batch, height, width, channels] += the scatter of dcols[batch·oh·ow, kernel²·channels]
  * back onto the image: the adjoint of im2col (same layouts). Accumulates.
  */
-export function col2imAdd(dcols: usize, dinput: usize, batch: i32, height: i32, width: i32, channels: i32, oh: i32, ow: i32, kernel: i32): void {
+export function col2imAdd(dcols: usize, dinput: usize, batch: i32, height: i32, width: i32, channels: i32, oh: i32, ow: i32, kernel: i32, stride: i32): void {
   if (batch <= 0 || oh <= 0 || ow <= 0) return;
-  col2imRowsAdd(dcols, dinput, 0, 0, batch * oh * ow, height, width, channels, oh, ow, kernel);
+  col2imRowsAdd(dcols, dinput, 0, 0, batch * oh * ow, height, width, channels, oh, ow, kernel, stride);
 }

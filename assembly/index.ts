@@ -5,6 +5,7 @@ export { peakMaddLoop } from './peak';
 export { im2col, col2imAdd, conv2dScratchFloats } from './conv-im2col';
 export { conv2dForward, conv2dPoolsInline } from './conv-forward';
 export { conv2dBackwardWeights, conv2dBackwardInput } from './conv-backward';
+export { zeroPad2d, crop2d } from './conv-pad';
 export * from './winograd';
 export * from './conv-single-channel';
 export * from './pool';

@@ -137,7 +137,7 @@ function benchConv(env, which, { h, w, inC, oh, ow, outC, kernel }) {
   const pick = (n) => Math.floor(Math.abs(random()) * n);
   const samples = [];
   let run;
-  kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 0, 0, 0);
+  kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 1, 0, 0, 0);
   if (which === 'forward') {
     const Y = env.f32(output, rows * outC);
     for (let s = 0; s < 24; s++) {
@@ -153,9 +153,9 @@ function benchConv(env, which, { h, w, inC, oh, ow, outC, kernel }) {
           }
       samples.push({ got: Y[((b * oh + oy) * ow + ox) * outC + o], want, scale });
     }
-    run = () => kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 0, 0, 0);
+    run = () => kern.conv2dForward(input, weights, bias, output, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 1, 0, 0, 0);
   } else if (which === 'backward weights') {
-    kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 0, depth, 0, outC);
+    kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 1, 0, depth, 0, outC);
     const DW = env.f32(dweights, depth * outC);
     for (let s = 0; s < 8; s++) {
       const [ky, kx, c, o] = [pick(kernel), pick(kernel), pick(inC), pick(outC)];
@@ -170,9 +170,9 @@ function benchConv(env, which, { h, w, inC, oh, ow, outC, kernel }) {
           }
       samples.push({ got: DW[wAt(ky, kx, c, o)], want, scale });
     }
-    run = () => kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 0, depth, 0, outC);
+    run = () => kern.conv2dBackwardWeights(input, doutput, dweights, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 1, 0, depth, 0, outC);
   } else {
-    kern.conv2dBackwardInput(doutput, weights, dinput, pack, BATCH, h, w, inC, oh, ow, outC, kernel);
+    kern.conv2dBackwardInput(doutput, weights, dinput, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 1);
     const DX = env.f32(dinput, BATCH * h * w * inC);
     for (let s = 0; s < 24; s++) {
       const [b, y, x, c] = [pick(BATCH), pick(h), pick(w), pick(inC)];
@@ -191,7 +191,7 @@ function benchConv(env, which, { h, w, inC, oh, ow, outC, kernel }) {
         }
       samples.push({ got: DX[at(b, y, x, c)], want, scale });
     }
-    run = () => kern.conv2dBackwardInput(doutput, weights, dinput, pack, BATCH, h, w, inC, oh, ow, outC, kernel);
+    run = () => kern.conv2dBackwardInput(doutput, weights, dinput, pack, BATCH, h, w, inC, oh, ow, outC, kernel, 1);
   }
   check(`conv ${which} ${h}x${w}x${inC}->${outC} k${kernel}`, samples);
   const { seconds, peak } = time(env, run);

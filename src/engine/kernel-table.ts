@@ -37,7 +37,10 @@ const poolSample = (p: Args) => p.height * p.width * p.channels * 4;
 const pooledSample = (p: Args) => (p.height >> 1) * (p.width >> 1) * p.channels * 4;
 /** A one-channel convolution's output bytes per sample. */
 const singleOutput = (p: Args) => p.outHeight * p.outWidth * p.outChannels * 4;
-const CONV = ['batch', 'height', 'width', 'inChannels', 'outHeight', 'outWidth', 'outChannels', 'kernel'] as const;
+const CONV = ['batch', 'height', 'width', 'inChannels', 'outHeight', 'outWidth', 'outChannels', 'kernel', 'stride'] as const;
+/** A zero-padded copy's input (or cropped output) and padded bytes per sample. */
+const unpaddedSample = (p: Args) => p.height * p.width * p.channels * 4;
+const paddedSample = (p: Args) => p.paddedHeight * p.paddedWidth * p.channels * 4;
 
 export const KERNELS = {
   /** 1 when this module was compiled with relaxed-SIMD FMA. */
@@ -56,14 +59,15 @@ export const KERNELS = {
   /** Benchmark helper: `iterations` rounds of 12 register-held f32x4 multiply-adds (96 flops each). */
   peakMaddLoop: { args: ['iterations'], returns: true },
 
-  // ---- Convolution, valid padding, stride 1, square kernel (assembly/conv-*.ts), as an implicit
-  // GEMM: the im2col matrix A [batch·oh·ow, kernel²·inC] is built a cache-sized block at a time.
-  // The output size (outHeight, outWidth) comes from the layer, which owns that arithmetic.
+  // ---- Convolution, valid padding, square kernel, windows `stride` pixels apart (assembly/conv-*.ts),
+  // as an implicit GEMM: the im2col matrix A [batch·oh·ow, kernel²·inC] is built a cache-sized
+  // block at a time. The output size (outHeight, outWidth) comes from the layer, which owns that
+  // arithmetic; a 'same' layer runs these on its zero-padded copy of the input (zeroPad2d).
   // `pack` is per-thread scratch of conv2dScratchFloats floats.
   /** cols[batch·oh·ow, kernel·kernel·channels] = A from input[batch, height, width, channels]; columns ordered (ky, kx, c). For tests. */
-  im2col: { args: ['input', 'cols', 'batch', 'height', 'width', 'channels', 'outHeight', 'outWidth', 'kernel'] },
+  im2col: { args: ['input', 'cols', 'batch', 'height', 'width', 'channels', 'outHeight', 'outWidth', 'kernel', 'stride'] },
   /** dinput += the scatter of dcols back onto the image (the adjoint of im2col). For tests. */
-  col2imAdd: { args: ['dcols', 'dinput', 'batch', 'height', 'width', 'channels', 'outHeight', 'outWidth', 'kernel'] },
+  col2imAdd: { args: ['dcols', 'dinput', 'batch', 'height', 'width', 'channels', 'outHeight', 'outWidth', 'kernel', 'stride'] },
   /** 1 when conv2dForward can do a following 2x2 max pool inline for this output size. */
   conv2dPoolsInline: { args: ['outHeight', 'outWidth'], returns: true },
   /** Floats of per-thread scratch the three convolution kernels need for this layer shape. */
@@ -85,6 +89,19 @@ export const KERNELS = {
   conv2dBackwardWeights: { args: ['input', 'doutput', 'dweights', 'pack', ...CONV, 'firstRow', 'rowCount', 'firstCol', 'colCount'], split: convWeightGradient },
   /** dinput += col2im(doutput · weightsᵀ). */
   conv2dBackwardInput: { args: ['doutput', 'weights', 'dinput', 'pack', ...CONV], split: bySamples({ doutput: convSample.output, dinput: convSample.input }, { always: true }) },
+
+  // ---- Zero padding of a 'same' convolution's input (assembly/conv-pad.ts): the image at (top,
+  // left) of a [paddedHeight, paddedWidth] zero-bordered one, and back.
+  /** padded = input with a zero border (overwrites all of padded). */
+  zeroPad2d: {
+    args: ['input', 'padded', 'batch', 'height', 'width', 'channels', 'paddedHeight', 'paddedWidth', 'top', 'left'],
+    split: bySamples({ input: unpaddedSample, padded: paddedSample }),
+  },
+  /** output = padded's interior (zeroPad2d's adjoint: the input gradient from the padded one; overwrites output). */
+  crop2d: {
+    args: ['padded', 'output', 'batch', 'height', 'width', 'channels', 'paddedHeight', 'paddedWidth', 'top', 'left'],
+    split: bySamples({ output: unpaddedSample, padded: paddedSample }),
+  },
 
   // ---- Convolution of one-channel images (assembly/conv-single-channel.ts): valid, stride 1,
   // outChannels a multiple of 16; the weight gradient as per-image partials summed in image order.

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { LAYERS, LAYER_TYPES } from '../../src/nn/layers/index.js';
-import { parseModelSpec } from '../../src/nn/model-spec.js';
+import { parseModelSpec, planModel } from '../../src/nn/model-spec.js';
+import { conv2d } from '../../src/nn/layers/conv2d.js';
 import { fromKerasTopology, layerNames, toKerasTopology, weightShapes } from '../../src/io/keras-topology.js';
 import type { ModelSpec } from '../../src/nn/spec.js';
 
@@ -40,4 +41,45 @@ describe('layer formats', () => {
       model.dispose();
     });
   }
+});
+
+// Conv2D's padding and strides: TF.js builds the topology simdnet writes with the output shapes
+// simdnet planned, and the topology TF.js writes reads back into the same spec.
+describe('conv2d padding and strides', () => {
+  it("TF.js agrees on the output shapes of 'same' and stride-2 layers, both ways", async () => {
+    const spec = parseModelSpec(
+      {
+        name: 'conv-windows',
+        inputShape: [9, 8, 2],
+        layers: [
+          { type: 'conv2d', filters: 4, kernelSize: 4, activation: 'relu', padding: 'same' },
+          { type: 'conv2d', filters: 5, kernelSize: 2, activation: 'relu', padding: 'same', strides: 2 },
+          { type: 'conv2d', filters: 3, kernelSize: 3, activation: 'linear', strides: 2 },
+          { type: 'conv2d', filters: 3, kernelSize: 1, activation: 'linear', padding: 'valid', strides: 1 },
+          { type: 'flatten' },
+          softmax,
+        ],
+      },
+      'windows',
+    );
+    const model = await tf.models.modelFromJSON({ modelTopology: toKerasTopology(spec) as unknown as tf.io.ModelJSON['modelTopology'] });
+    const planned = planModel(spec).layers.map((p) => [null, ...p.outputShape]);
+    expect(model.layers.map((l) => l.outputShape)).toEqual(planned);
+    expect(planned.slice(0, 4)).toEqual([[null, 9, 8, 4], [null, 5, 4, 5], [null, 2, 1, 3], [null, 2, 1, 3]]);
+    const back = fromKerasTopology(model.toJSON(null, false), 'tfjs');
+    expect(back.spec.layers).toEqual(spec.layers);
+    // The defaults written out read back as a spec without them (the form the named models have).
+    expect(back.spec.layers[3]).toEqual({ type: 'conv2d', filters: 3, kernelSize: 1, activation: 'linear' });
+    model.dispose();
+  });
+
+  it('reads the strides Keras writes and refuses what simdnet cannot run, in one line', () => {
+    const config = { filters: 2, kernel_size: [3, 3], activation: 'relu' };
+    expect(conv2d.fromKeras({ ...config, strides: [2, 2], padding: 'same' }, 'c')).toEqual({ type: 'conv2d', filters: 2, kernelSize: 3, activation: 'relu', padding: 'same', strides: 2 });
+    expect(conv2d.fromKeras({ ...config, strides: 2, padding: 'valid' }, 'c')).toEqual({ type: 'conv2d', filters: 2, kernelSize: 3, activation: 'relu', strides: 2 });
+    expect(conv2d.fromKeras({ ...config, strides: 1 }, 'c')).toEqual({ type: 'conv2d', filters: 2, kernelSize: 3, activation: 'relu' });
+    expect(() => conv2d.fromKeras({ ...config, strides: [1, 2] }, 'c')).toThrow(/^c: strides \[1,2\] is not supported/);
+    expect(() => conv2d.fromKeras({ ...config, strides: [3, 3] }, 'c')).toThrow(/^c: strides \[3,3\] is not supported/);
+    expect(() => conv2d.fromKeras({ ...config, padding: 'causal' }, 'c')).toThrow(/^c: padding "causal" is not supported/);
+  });
 });

@@ -46,6 +46,29 @@ const cases: Case[] = [
   },
 ];
 
+// Padding 'same': each algorithm on the zero-padded image, as 'auto' picks them, against
+// `--conv direct` on the same layer.
+cases.push(
+  {
+    spec: { name: "'same' one-channel conv, pool fused", inputShape: [12, 12, 1], layers: [{ type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu', padding: 'same' }, { type: 'maxPooling2d', poolSize: 2 }, { type: 'flatten' }, head] },
+    choice: 'auto',
+    kind: 'single',
+    tolerance: 1e-5,
+  },
+  {
+    spec: { name: "'same' F(4x4,3x3) by auto, odd size", inputShape: [9, 10, 16], layers: [{ type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' }, { type: 'flatten' }, head] },
+    choice: 'auto',
+    kind: 'winograd',
+    tolerance: 1e-4,
+  },
+  {
+    spec: { name: "'same' F(2x2,5x5)", inputShape: [8, 9, 4], layers: [{ type: 'conv2d', filters: 8, kernelSize: 5, activation: 'linear', padding: 'same' }, { type: 'flatten' }, head] },
+    choice: 'winograd',
+    kind: 'winograd',
+    tolerance: 1e-4,
+  },
+);
+
 const engines: Engine[] = [];
 afterAll(() => engines.forEach((e) => e.close()));
 

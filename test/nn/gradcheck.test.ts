@@ -86,6 +86,57 @@ const cases: ModelSpec[] = [
   ]),
 ];
 
+// Padding 'same' and stride 2 (conv2d.ts): each algorithm on a zero-padded image, even kernels
+// and even sizes (the odd zero after the image), and a layer before each so that the input
+// gradient cropped out of the padded one is checked too. The 4x4 cases are linear, with no max
+// pool: a weight reaches so many pixels that some ReLU or pooling window sits within eps of its
+// kink (there the numeric gradient moved by 5% from eps 1e-3 to 1e-4, onto the analytic one);
+// the TF.js reference test has ReLUs and pools after such layers.
+const windowCases: ModelSpec[] = [
+  spec('same 3x3, conv before it', [7, 6, 2], [
+    { type: 'conv2d', filters: 3, kernelSize: 2, activation: 'relu', padding: 'same' },
+    { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'linear', padding: 'same' },
+    { type: 'flatten' },
+  ]),
+  spec('same 4x4 (1 zero before, 2 after)', [7, 8, 3], [
+    { type: 'conv2d', filters: 4, kernelSize: 2, activation: 'linear' },
+    { type: 'conv2d', filters: 5, kernelSize: 4, activation: 'linear', padding: 'same' },
+    { type: 'flatten' },
+  ]),
+  spec('same one-channel conv, conv before it', [7, 9, 1], [
+    { type: 'conv2d', filters: 1, kernelSize: 2, activation: 'linear', padding: 'same' },
+    { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'linear', padding: 'same' },
+    { type: 'flatten' },
+  ]),
+  spec('same winograd 3x3 and 5x5', [8, 7, 4], [
+    { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu', padding: 'same' },
+    { type: 'conv2d', filters: 8, kernelSize: 5, activation: 'linear', padding: 'same' },
+    { type: 'flatten' },
+  ]),
+  spec('stride 2, valid, last line unread', [9, 9, 2], [
+    { type: 'conv2d', filters: 3, kernelSize: 2, activation: 'relu' },
+    { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'linear', strides: 2 },
+    { type: 'flatten' },
+  ]),
+  spec('stride 2, same, even input (0 zeros before, 1 after)', [8, 8, 2], [
+    { type: 'conv2d', filters: 3, kernelSize: 1, activation: 'linear' },
+    { type: 'conv2d', filters: 5, kernelSize: 3, activation: 'linear', padding: 'same', strides: 2 },
+    { type: 'flatten' },
+  ]),
+  spec('stride 2, same 4x4 (1 zero before, 2 after)', [8, 8, 3], [
+    { type: 'conv2d', filters: 4, kernelSize: 2, activation: 'linear', padding: 'same' },
+    { type: 'conv2d', filters: 6, kernelSize: 4, activation: 'linear', padding: 'same', strides: 2 },
+    { type: 'flatten' },
+  ]),
+  spec('stride 2, one channel (the implicit GEMM)', [9, 8, 1], [
+    { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'linear', strides: 2 },
+    { type: 'flatten' },
+  ]),
+];
+cases.push(...windowCases);
+WINOGRAD.add('same winograd 3x3 and 5x5');
+SINGLE_CHANNEL.add('same one-channel conv, conv before it');
+
 /** Loss of one training forward pass with the dropout stream rewound to the same point. */
 function lossWithFixedMasks(model: Sequential, batch: number, rngState: Uint8Array): number {
   model.engine.u8(model.scratch.rngState, 16).set(rngState);

@@ -48,6 +48,35 @@ const layerCases: TrainingSpec[] = [
   custom('sgd nesterov', [5, 3, 1], [{ type: 'flatten' }, { type: 'dense', units: 12, activation: 'relu' }], { type: 'sgd', learningRate: 0.05, momentum: 0.8, nesterov: true }),
 ];
 
+// Padding 'same' and stride 2: even kernels and sizes (TensorFlow puts the odd zero after the
+// image); under 'auto' the 16-channel 'same' layer runs by Winograd and the one-channel one by
+// the one-channel kernels (pool fused), each on its zero-padded image.
+layerCases.push(
+  custom('conv2d same', [9, 8, 3], [
+    { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' },
+    { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'linear', padding: 'same' },
+    { type: 'conv2d', filters: 6, kernelSize: 2, activation: 'relu', padding: 'same' },
+    { type: 'conv2d', filters: 5, kernelSize: 4, activation: 'linear', padding: 'same', strides: 2 },
+    { type: 'flatten' },
+  ]),
+  custom('conv2d same, one channel, pool', [10, 10, 1], [
+    { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' },
+    { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'conv2d', filters: 4, kernelSize: 5, activation: 'relu', padding: 'same' },
+    { type: 'flatten' },
+  ]),
+  custom('conv2d strides 2', [11, 10, 2], [
+    { type: 'conv2d', filters: 8, kernelSize: 3, activation: 'relu', strides: 2 },
+    { type: 'conv2d', filters: 6, kernelSize: 2, activation: 'linear', padding: 'same', strides: 2 },
+    { type: 'flatten' },
+  ]),
+  custom('conv2d strides 2, same, even input, pool', [8, 8, 4], [
+    { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu', padding: 'same', strides: 2 },
+    { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'flatten' },
+  ]),
+);
+
 interface SimdnetRun {
   initial: Float32Array[];
   logits: Float32Array;
