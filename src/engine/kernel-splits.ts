@@ -213,3 +213,22 @@ export function byRange(first: string, count: string): SplitRule {
     return { calls: splitRange(p[count], threads, 1).map(([i0, i1], t) => [name, withArgs(p, { [first]: p[first] + i0, [count]: i1 - i0, pack: pack(t, p.pack) })]) };
   };
 }
+
+/**
+ * Below this many values an augmentation runs on one thread. Its bilinear path costs some 20
+ * operations per value, so it pays to split sooner than an element-wise kernel.
+ */
+const MIN_PARALLEL_AUGMENT = 1 << 13;
+
+/**
+ * Data augmentation: whole samples per thread, each slice numbering its samples from its place in
+ * the batch (`first`), which keys their random draws, so any split draws what one thread would.
+ */
+export const augmentSamples: SplitRule = (p, name, { threads }) => {
+  const values = p.height * p.width * p.channels;
+  if (threads < 2 || p.batch < 2 || p.batch * values < MIN_PARALLEL_AUGMENT) return null;
+  const bytes = values * 4;
+  return {
+    calls: splitRange(p.batch, threads, 1).map(([b0, b1]): SplitCall => [name, withArgs(p, { input: p.input + b0 * bytes, output: p.output + b0 * bytes, batch: b1 - b0, first: p.first + b0 })]),
+  };
+};
