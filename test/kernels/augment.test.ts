@@ -179,8 +179,9 @@ describe('augmentImages across threads', () => {
     engines.push(engine);
     expect(engine.pool).toBeDefined();
     const split = splitKernels(engine.kernels, engine.pool!, []);
-    const shape = [13, 31, 29, 3];
-    const input = images(13 * 31 * 29 * 3, 5);
+    // Above the rule's sizes for both paths (2^18 values for exact shifts, 2^15 for the bilinear one).
+    const shape = [101, 31, 29, 3];
+    const input = images(101 * 31 * 29 * 3, 5);
     for (const [, o] of OPTIONS) {
       const one = run(engine.kernels, engine, input, shape, o, 77, 1000);
       const two = run(split, engine, input, shape, o, 77, 1000);
@@ -192,5 +193,10 @@ describe('augmentImages across threads', () => {
     const plan = augmentSamples(new View(values), 'augmentImages', { threads: 2, pack: () => 0 });
     expect(plan!.calls.map(([, args]) => (args as number[])[12])).toEqual([0, 7]);
     expect(plan!.calls.map(([, args]) => (args as number[])[0])).toEqual([64, 64 + 7 * 31 * 29 * 3 * 4]);
+    for (const [rotate, scale, batch] of [[0, 0, 101], [10, 0, 13]]) {
+      const big = [64, 4096, 128, batch, 31, 29, 3, 2, rotate, scale, 1, 1000, 0];
+      expect(augmentSamples(new View(big), 'augmentImages', { threads: 2, pack: () => 0 })!.calls).toHaveLength(2);
+    }
+    expect(augmentSamples(new View([64, 4096, 128, 13, 31, 29, 3, 2, 0, 0, 1, 1000, 0]), 'augmentImages', { threads: 2, pack: () => 0 })).toBeNull();
   });
 });

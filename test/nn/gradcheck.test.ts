@@ -86,6 +86,9 @@ const cases: ModelSpec[] = [
   ]),
 ];
 
+/** The loss's label smoothing: its targets change the gradient the dense layers receive. */
+cases.push({ ...spec('dense-dense, label smoothing 0.2', [1, 1, 6], [{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'relu' }]), loss: { type: 'categoricalCrossentropy', labelSmoothing: 0.2 } } as ModelSpec);
+
 /** Loss of one training forward pass with the dropout stream rewound to the same point. */
 function lossWithFixedMasks(model: Sequential, batch: number, rngState: Uint8Array): number {
   model.engine.u8(model.scratch.rngState, 16).set(rngState);
