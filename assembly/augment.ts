@@ -104,8 +104,6 @@ function shiftImage(src: usize, dst: usize, height: i32, width: i32, channels: i
 // as runtime builtins), which measured some 20 ns a call, more than moving the row itself.
 
 /** Zeroes `bytes` (a multiple of 4) at ptr. */
-// @ts-ignore: decorator
-@inline
 function zeroSpan(ptr: usize, bytes: usize): void {
   const zero = f32x4.splat(0);
   let i: usize = 0;
@@ -114,8 +112,6 @@ function zeroSpan(ptr: usize, bytes: usize): void {
 }
 
 /** Copies `bytes` (a multiple of 4) from src to dst, which do not overlap. */
-// @ts-ignore: decorator
-@inline
 function copySpan(dst: usize, src: usize, bytes: usize): void {
   let i: usize = 0;
   for (; i + 16 <= bytes; i += 16) v128.store(dst + i, v128.load(src + i));
@@ -160,8 +156,6 @@ function warpImage(src: usize, dst: usize, height: i32, width: i32, channels: i3
  * One output pixel (every channel) of warpImage's row: the map, then the four taps. The vector
  * row below computes the same f32 operations on four pixels at once.
  */
-// @ts-ignore: decorator
-@inline
 function warpPixel(src: usize, out: usize, x: i32, height: i32, width: i32, pixel: usize, row: usize, tx: i32, mirror: bool, a: f32, b: f32, cx: f32, right: f32, rowX: f32, rowY: f32): void {
   const dx = <f32>(x - tx) - cx;
   let sx = a * dx + rowX;
