@@ -17,3 +17,5 @@ export * from './adam';
 export * from './sgd';
 export * from './batch';
 export * from './memory';
+export * from './augment';
+export * from './label-smoothing';

@@ -21,6 +21,7 @@ export { MODELS, MODEL_NAMES, modelSpec } from './nn/models.js';
 export { parseModelSpec, parseTrainingSpec, planModel } from './nn/model-spec.js';
 export type { Activation, LayerSpec, LossSpec, ModelSpec, Shape, TrainingSpec } from './nn/spec.js';
 export type { OptimizerSpec } from './optim/optimizer.js';
+export type { AugmentationSpec } from './nn/augmentation.js';
 export type { ScheduleSpec } from './optim/schedule.js';
 export { LAYERS, LAYER_TYPES } from './nn/layers/index.js';
 

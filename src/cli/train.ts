@@ -16,6 +16,7 @@ import { writeReport } from '../report/report.js';
 import { describeMachine } from '../util/machine.js';
 import { withLearningRate } from '../nn/model-spec.js';
 import type { TrainingSpec } from '../nn/spec.js';
+import { withTrainingFlags } from './training-flags.js';
 
 export const trainHelp = `Usage: simdnet train --model <${MODEL_NAMES.join('|')}> --dataset <${DATASET_NAMES.join('|')}> [options]
        simdnet train --model NAME --data DIR [options]
@@ -26,12 +27,16 @@ a --spec model must match the data already.
 
 Options:
   --spec FILE.json        a model of your own: {"name", "inputShape", "layers", and optionally
-                          "optimizer", "schedule", "loss"} (see the README), instead of --model
+                          "optimizer", "schedule", "loss", "augmentation"} (see the README), instead of --model
 ${dataHelp}
   --epochs N              epochs to train (default 10)
   --batch-size N          mini-batch size (default 64)
   --lr X                  the optimizer's learning rate (default: the spec's; 0.001, or 0.0001 for the tuned models)
-  --seed N                seed for initialisation, shuffling and dropout (default 0)
+  --seed N                seed for initialisation, shuffling, dropout and augmentation (default 0)
+  --augment LIST          random transforms of each training image, e.g. translate=2,rotate=10,scale=0.1,flip:
+                          shifts of up to N whole pixels (0-4), rotations up to DEGREES (0-30), zooms up to
+                          1±F (0-0.3), mirroring (for clothes, not digits); none turns a spec's off
+  --label-smoothing E     train against targets (1-E)·onehot + E/classes, E in [0, 1) (default: the spec's, 0)
   --validation-split F    fraction held out from the end of the training set (default 0.1)
   --limit N               train on the first N training images only
   --data-dir DIR          folder holding mnist/ and fashion-mnist/ (default: $SIMDNET_DATA, the cache, Debian's, then download)
@@ -77,6 +82,8 @@ export async function runTrain(argv: string[]): Promise<void> {
     checkpoint: { type: 'string' },
     resume: { type: 'string' },
     conv: { type: 'string' },
+    augment: { type: 'string' },
+    'label-smoothing': { type: 'string' },
   });
   if (values.help) return void console.log(trainHelp);
   const resumeDir = values.resume as string | undefined;
@@ -107,7 +114,11 @@ export async function runTrain(argv: string[]): Promise<void> {
   const lr = values.lr === undefined ? resume?.meta.options.spec.optimizer.learningRate : floatFlag(values.lr as string, 'lr', 0, (x) => x > 0, 'a positive number');
   // Resuming without --model or --spec: the checkpoint's own spec (a custom model resumes too).
   const resumeOwn = resume && values.model === undefined && values.spec === undefined;
-  const chosenSpec = resumeOwn ? chooseSpecOf(resume.meta.options.spec, lr) : chooseSpec(values.model as string | undefined, values.spec as string | undefined, lr);
+  const chosenSpec = withTrainingFlags(
+    resumeOwn ? chooseSpecOf(resume.meta.options.spec, lr) : chooseSpec(values.model as string | undefined, values.spec as string | undefined, lr),
+    values.augment as string | undefined,
+    values['label-smoothing'] as string | undefined,
+  );
   const data = chooseData(values);
   const options = {
     epochs: intFlag(values.epochs as string | undefined, 'epochs', 10),

@@ -15,6 +15,7 @@ import {
   dropoutSlices,
   elementwise,
   gemm,
+  augmentSamples,
   type Args,
   type SplitRule,
 } from './kernel-splits.js';
@@ -234,6 +235,22 @@ export const KERNELS = {
   // ---- Memory (assembly/memory.ts).
   /** Sets count f32 at ptr to zero. */
   zeroF32: { args: ['ptr', 'count'], split: elementwise(['ptr'], 4) },
+
+  // ---- Data augmentation (assembly/augment.ts): per-sample shifts, rotations, zooms and mirrors,
+  // drawn from the stream key at `state` by (step, first + sample), so the batch splits by samples.
+  /** output[i] = input[i] shifted, rotated, zoomed, mirrored (f32 NHWC, not overlapping); see the kernel's header. */
+  augmentImages: {
+    args: ['input', 'output', 'state', 'batch', 'height', 'width', 'channels', 'translate', 'rotate', 'scale', 'flip', 'step', 'first'],
+    split: augmentSamples,
+  },
+  /** out = f64[5]: sample `sample`'s shift x, shift y, degrees, zoom, mirror at step `step`, as augmentImages draws them. */
+  augmentDraw: { args: ['out', 'state', 'step', 'sample', 'translate', 'rotate', 'scale', 'flip'] },
+
+  // ---- Label smoothing (assembly/label-smoothing.ts): targets (1 - ε)·onehot + ε/classes.
+  /** probs as softmaxCrossEntropyForward; returns the summed smoothed loss -Σ t·log p. */
+  softmaxCrossEntropySmoothedForward: { args: ['logits', 'labels', 'probs', 'rows', 'classes', 'smoothing'], returns: true },
+  /** dlogits = (probs - t) * scale (overwrites). */
+  softmaxCrossEntropySmoothedBackward: { args: ['probs', 'labels', 'dlogits', 'rows', 'classes', 'smoothing', 'scale'] },
 } as const satisfies Record<string, KernelEntry>;
 
 export type KernelName = keyof typeof KERNELS;

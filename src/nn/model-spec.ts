@@ -9,6 +9,7 @@ import { fail, intIn, isObject } from './layers/fields.js';
 import { shapeSize, type LossSpec, type ModelSpec, type Shape, type TrainingSpec } from './spec.js';
 import { parseOptimizer } from '../optim/optimizer.js';
 import { parseSchedule } from '../optim/schedule.js';
+import { parseAugmentation, type AugmentationSpec } from './augmentation.js';
 
 /** Upper bounds on what a spec may ask for, checked before any size is used. */
 export const MAX_SIDE = 1024;
@@ -89,12 +90,12 @@ export function parseModelSpec(raw: unknown, source: string): ModelSpec {
   return spec;
 }
 
-const TRAINING_FIELDS = ['name', 'inputShape', 'layers', 'optimizer', 'schedule', 'loss', 'learningRate'];
+const TRAINING_FIELDS = ['name', 'inputShape', 'layers', 'optimizer', 'schedule', 'loss', 'learningRate', 'augmentation'];
 
 /**
  * A training spec from untrusted data: a model spec plus `optimizer` (default Adam), `schedule`
- * (default constant) and `loss`. A bare `learningRate` (the form of the named models before
- * optimizers were data) means Adam at that rate.
+ * (default constant), `loss` and `augmentation` (default none). A bare `learningRate` (the form
+ * of the named models before optimizers were data) means Adam at that rate.
  */
 export function parseTrainingSpec(raw: unknown, source: string): TrainingSpec {
   const model = parseModelSpec(raw, source);
@@ -107,15 +108,33 @@ export function parseTrainingSpec(raw: unknown, source: string): TrainingSpec {
   if (schedule.type === 'cosine' && schedule.minLearningRate > optimizer.learningRate) {
     fail(`${where}: schedule`, `minLearningRate ${schedule.minLearningRate} is above the optimizer's learningRate ${optimizer.learningRate}`);
   }
-  return { ...model, optimizer, schedule, loss: parseLoss(r.loss, where) };
+  const spec: TrainingSpec = { ...model, optimizer, schedule, loss: parseLoss(r.loss, where) };
+  const augmentation = parseAugmentation(r.augmentation, `${where}: augmentation`);
+  if (augmentation) spec.augmentation = augmentation;
+  return spec;
 }
 
+/** The loss; a labelSmoothing of 0 is left out, so that spec is the same spec as one without it. */
 function parseLoss(raw: unknown, where: string): LossSpec {
   if (raw === undefined) return { type: 'categoricalCrossentropy' };
-  if (!isObject(raw) || raw.type !== 'categoricalCrossentropy' || Object.keys(raw).length !== 1) {
-    fail(where, `loss must be {"type": "categoricalCrossentropy"} (softmax cross-entropy), got ${JSON.stringify(raw)}`);
+  if (!isObject(raw) || raw.type !== 'categoricalCrossentropy' || Object.keys(raw).some((k) => k !== 'type' && k !== 'labelSmoothing')) {
+    fail(where, `loss must be {"type": "categoricalCrossentropy"} (softmax cross-entropy), optionally with "labelSmoothing", got ${JSON.stringify(raw)}`);
   }
-  return { type: 'categoricalCrossentropy' };
+  const smoothing = raw.labelSmoothing ?? 0;
+  if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing < 1)) fail(`${where}: loss`, `labelSmoothing must be a number in [0, 1), got ${JSON.stringify(raw.labelSmoothing)}`);
+  return smoothing > 0 ? { type: 'categoricalCrossentropy', labelSmoothing: smoothing } : { type: 'categoricalCrossentropy' };
+}
+
+/** The training spec with augmentation fields replaced (the CLI's --augment); none left on removes it. */
+export function withAugmentation(spec: TrainingSpec, changes: Partial<AugmentationSpec>, where: string): TrainingSpec {
+  const { augmentation: current, ...rest } = spec;
+  const augmentation = parseAugmentation({ ...current, ...changes }, where);
+  return augmentation ? { ...rest, augmentation } : rest;
+}
+
+/** The training spec with another label smoothing (the CLI's --label-smoothing); 0 removes it. */
+export function withLabelSmoothing(spec: TrainingSpec, labelSmoothing: number): TrainingSpec {
+  return { ...spec, loss: parseLoss({ type: 'categoricalCrossentropy', labelSmoothing }, `--label-smoothing`) };
 }
 
 /** The training spec with another base learning rate (the CLI's --lr). */

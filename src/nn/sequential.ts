@@ -9,8 +9,9 @@ import { splitKernels } from '../engine/parallel-kernels.js';
 import type { ConvolutionChoice, Layer, Scratch } from './layers/layer.js';
 import { glorotUniform } from './layers/layer.js';
 import { planModel, type ModelPlan } from './model-spec.js';
-import { shapeSize, type ModelSpec } from './spec.js';
+import { shapeSize, type ModelSpec, type TrainingSpec } from './spec.js';
 import { Random, deriveSeed } from '../util/random.js';
+import { AUGMENT_SEED_STREAM, augmentBatch, type AugmentationSpec, type AugmentBuffers } from './augmentation.js';
 
 /** Each layer's weights start on a 64-byte boundary, so every kernel sees aligned weights. */
 const ALIGN_FLOATS = 16;
@@ -65,6 +66,11 @@ export class Sequential {
   readonly scratch: Scratch;
   /** The kernels the layers call: split across the engine's threads when it has several. */
   readonly kernels: Kernels;
+  /** A training spec's augmentation and where it works (training models only), else undefined. */
+  readonly augmentation: AugmentationSpec | undefined;
+  readonly augmentBuffers: AugmentBuffers | undefined;
+  /** A training spec's label smoothing ε (0: the plain loss). */
+  readonly labelSmoothing: number;
 
   constructor(
     readonly engine: Engine,
@@ -146,6 +152,15 @@ export class Sequential {
       });
     });
     this.layers.forEach((layer, i) => layer.fold?.(this.layers[i - 1], this.layers[i + 1]));
+    // Reserved last and only when asked for, so a model without them keeps its memory plan.
+    const training = spec as Partial<TrainingSpec>;
+    this.labelSmoothing = training.loss?.labelSmoothing ?? 0;
+    this.augmentation = options.training === false ? undefined : training.augmentation;
+    if (this.augmentation) {
+      const state = engine.reserve(16, 'augmentation random state');
+      this.kernels.rngSeed(state, deriveSeed(options.seed, AUGMENT_SEED_STREAM));
+      this.augmentBuffers = { source: engine.reserve(batch * this.inputSize * 4, 'batch before augmentation'), output: this.input, state, shape: spec.inputShape };
+    }
     this.initParams(options.seed);
   }
 
@@ -172,23 +187,34 @@ export class Sequential {
     return this.slots.reduce((sum, s) => sum + (s.trainable ? s.size : 0), 0);
   }
 
-  /** Gathers samples `order[start .. start+count)` of a u8 dataset into the input and label buffers. */
-  loadBatch(images: Ptr, labels: Ptr, order: Int32Array, start: number, count: number): void {
+  /**
+   * Gathers samples `order[start .. start+count)` of a u8 dataset into the input and label buffers.
+   * With `augmentStep` (a training step's optimizer step count) and an augmentation in the spec,
+   * the images are augmented on the way, by draws keyed by that step.
+   */
+  loadBatch(images: Ptr, labels: Ptr, order: Int32Array, start: number, count: number, augmentStep?: number): void {
     if (count > this.maxBatch) throw new Error(`batch of ${count} exceeds the planned ${this.maxBatch}`);
     this.engine.i32(this.indices, count).set(order.subarray(start, start + count));
-    this.kernels.gatherImages(images, this.indices, this.input, count, this.inputSize, 1 / 255);
+    const augment = augmentStep !== undefined && this.augmentation !== undefined;
+    this.kernels.gatherImages(images, this.indices, augment ? this.augmentBuffers!.source : this.input, count, this.inputSize, 1 / 255);
+    if (augment) augmentBatch(this.kernels, this.augmentation!, this.augmentBuffers!, count, augmentStep);
     this.kernels.gatherLabels(labels, this.indices, this.labels, count);
   }
 
-  /** Runs every layer, then the softmax; returns the summed cross-entropy over the batch. */
+  /**
+   * Runs every layer, then the softmax; returns the summed cross-entropy over the batch (in
+   * training, against the smoothed targets when the spec smooths its labels).
+   */
   forward(batch: number, training: boolean): number {
     for (const layer of this.layers) layer.forward(batch, training);
+    if (training && this.labelSmoothing > 0) return this.kernels.softmaxCrossEntropySmoothedForward(this.logits, this.labels, this.probs, batch, this.classes, this.labelSmoothing);
     return this.kernels.softmaxCrossEntropyForward(this.logits, this.labels, this.probs, batch, this.classes);
   }
 
-  /** Gradients of the mean loss over the batch, added into the gradient block. */
+  /** Gradients of the mean (training) loss over the batch, added into the gradient block. */
   backward(batch: number): void {
-    this.kernels.softmaxCrossEntropyBackward(this.probs, this.labels, this.dLogits, batch, this.classes, 1 / batch);
+    if (this.labelSmoothing > 0) this.kernels.softmaxCrossEntropySmoothedBackward(this.probs, this.labels, this.dLogits, batch, this.classes, this.labelSmoothing, 1 / batch);
+    else this.kernels.softmaxCrossEntropyBackward(this.probs, this.labels, this.dLogits, batch, this.classes, 1 / batch);
     for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i].backward(batch);
   }
 
@@ -204,11 +230,13 @@ export class Sequential {
 /**
  * An upper bound on the bytes a model's memory plan takes per sample of the batch: the input,
  * every activation and its gradient, and what a layer saves for backward of the same size
- * (argmax, mask), and the input's bytes for predict; the packing scratch and the weights do not
- * grow with the batch. From the spec alone, before anything is reserved.
+ * (argmax, mask), the batch before augmentation when the spec augments, and the input's bytes
+ * for predict; the packing scratch and the weights do not grow with the batch. From the spec
+ * alone, before anything is reserved.
  */
 export function bytesPerSample(spec: ModelSpec): number {
   let floats = shapeSize(spec.inputShape);
   for (const layer of planModel(spec).layers) floats += 3 * shapeSize(layer.outputShape) + shapeSize(layer.inputShape);
+  if ((spec as Partial<TrainingSpec>).augmentation) floats += shapeSize(spec.inputShape);
   return floats * 4 + shapeSize(spec.inputShape);
 }

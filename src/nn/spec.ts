@@ -5,6 +5,7 @@
 import type { LayerSpec } from './layers/index.js';
 import type { OptimizerSpec } from '../optim/optimizer.js';
 import type { ScheduleSpec } from '../optim/schedule.js';
+import type { AugmentationSpec } from './augmentation.js';
 
 export type { LayerSpec };
 
@@ -20,12 +21,19 @@ export interface ModelSpec {
 /** The loss: softmax cross-entropy over the last layer's output (Keras's categorical_crossentropy on a softmax). */
 export interface LossSpec {
   type: 'categoricalCrossentropy';
+  /**
+   * ε in (0, 1): targets (1 - ε)·onehot + ε/classes, as Keras's label_smoothing. Absent when 0.
+   * Only the training loss is smoothed; validation and test losses are against the labels.
+   */
+  labelSmoothing?: number;
 }
 
 export interface TrainingSpec extends ModelSpec {
   optimizer: OptimizerSpec;
   schedule: ScheduleSpec;
   loss: LossSpec;
+  /** Random transforms of the training images (absent: none). */
+  augmentation?: AugmentationSpec;
 }
 
 /** Per-sample shape, batch dimension excluded. */

@@ -4,6 +4,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunResult } from '../train/types.js';
 import { imagePngDataUrl } from './image-png.js';
+import { describeAugmentation } from '../nn/augmentation.js';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif';
 
@@ -159,6 +160,39 @@ export function gallerySpec(run: RunResult, names: ChartNames): TopLevelSpec {
     layer: [
       { mark: { type: 'image', width: 56, height: 56, smooth: false, aria: false, yOffset: -6 }, encoding: { url: { field: 'url', type: 'nominal' } } },
       { mark: { type: 'text', fontSize: 10, yOffset: 30, aria: false }, encoding: { text: { field: 'caption', type: 'nominal' } } },
+    ],
+    config: { ...config, view: { stroke: null } },
+  };
+}
+
+/** A test image and the versions of it the run's augmentation draws (runs that augment only). */
+export function augmentationSpec(run: RunResult, names: ChartNames, example: NonNullable<RunResult['augmentedExample']>): TopLevelSpec {
+  const [height, width, channels] = run.spec.inputShape;
+  const augmentation = run.spec.augmentation;
+  const signed = (x: number) => (x > 0 ? `+${x}` : String(x));
+  const rows = [
+    { rank: 0, url: imagePngDataUrl(example.pixels, height, width, channels), caption: `test #${example.index}`, detail: 'as it is' },
+    ...example.versions.map((v, i) => ({
+      rank: i + 1,
+      url: imagePngDataUrl(v.pixels, height, width, channels),
+      caption: `(${signed(v.shift[0])}, ${signed(v.shift[1])}) px`,
+      detail: [augmentation?.rotate ? `${v.degrees.toFixed(1)}°` : '', augmentation?.scale ? `×${v.zoom.toFixed(2)}` : '', v.mirror ? 'mirror' : ''].filter(Boolean).join(' · '),
+    })),
+  ];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: runTitle(run, names, 'training images as augmented'),
+      subtitle: `a test image, then ${example.versions.length} versions drawn by the training kernel (${augmentation ? describeAugmentation(augmentation) : ''}); under each: its shift, rotation, zoom and mirroring`,
+    },
+    data: { values: rows },
+    width: { step: 116 },
+    height: 110,
+    encoding: { x: { field: 'rank', type: 'ordinal', title: null, axis: null } },
+    layer: [
+      { mark: { type: 'image', width: 64, height: 64, smooth: false, aria: false }, encoding: { y: { value: 36 }, url: { field: 'url', type: 'nominal' } } },
+      { mark: { type: 'text', fontSize: 10, aria: false }, encoding: { y: { value: 82 }, text: { field: 'caption', type: 'nominal' } } },
+      { mark: { type: 'text', fontSize: 10, aria: false }, encoding: { y: { value: 96 }, text: { field: 'detail', type: 'nominal' } } },
     ],
     config: { ...config, view: { stroke: null } },
   };

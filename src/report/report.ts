@@ -6,7 +6,7 @@ import type { RunResult } from '../train/types.js';
 import { registry } from '../data/registry.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { describeSeeds, describeTraining, describeTrainings, hasSeeds, seedSummaries } from '../train/study.js';
-import { accuracySpec, compareSpec, confusionSpec, curvesSpec, epochTimeSpec, gallerySpec, totalTimeSpec, type ChartNames } from './charts.js';
+import { accuracySpec, augmentationSpec, compareSpec, confusionSpec, curvesSpec, epochTimeSpec, gallerySpec, totalTimeSpec, type ChartNames } from './charts.js';
 import { renderSvg, scopeSvgIds } from './render.js';
 
 export interface ReportOptions {
@@ -63,6 +63,7 @@ export async function buildCharts(studyResults: RunResult[]): Promise<Section[]>
       charts.push(await chart(`curves-${id}.svg`, curvesSpec(run, names)));
       charts.push(await chart(`confusion-${id}.svg`, confusionSpec(run, names)));
       charts.push(await chart(`misclassified-${id}.svg`, gallerySpec(run, names)));
+      if (run.augmentedExample) charts.push(await chart(`augmented-${id}.svg`, augmentationSpec(run, names, run.augmentedExample)));
     }
     sections.push({ heading: names.dataset(dataset), charts });
   }

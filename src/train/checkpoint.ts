@@ -257,7 +257,7 @@ export function checkResumeOptions(saved: RunOptions, wanted: RunOptions, dir: s
   if (saved.spec.name !== wanted.spec.name) refuse('--model', saved.spec.name, wanted.spec.name);
   if (saved.spec.optimizer.learningRate !== wanted.spec.optimizer.learningRate) refuse('--lr', String(saved.spec.optimizer.learningRate), String(wanted.spec.optimizer.learningRate));
   if (canonicalJson(saved.spec) !== canonicalJson(wanted.spec)) {
-    throw new SimdnetError(`cannot resume from ${dir}: the checkpoint was made with another training spec for '${saved.spec.name}' (layers, optimizer or schedule differ); resume without --model or --spec to use the checkpoint's own`);
+    throw new SimdnetError(`cannot resume from ${dir}: the checkpoint was made with another training spec for '${saved.spec.name}' (layers, optimizer, schedule, loss or augmentation differ); resume without --model or --spec to use the checkpoint's own`);
   }
   for (const key of Object.keys(FLAG_OF) as (keyof typeof FLAG_OF)[]) {
     if (saved[key] !== wanted[key]) {

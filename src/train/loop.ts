@@ -55,13 +55,14 @@ export function divergence(what: string, learningRate: number, note = ''): Simdn
 }
 
 /**
- * The training step on samples order[start .. start+count): gather the batch, zero the gradients,
+ * The training step on samples order[start .. start+count): gather the batch (augmenting it, when
+ * the spec says so, by draws keyed by the optimizer's step count), zero the gradients,
  * forward, check the loss, backward, one optimizer step at the schedule's rate. Returns the batch's
  * summed loss and its correct predictions.
  */
 export function trainStep(c: StepContext, order: Int32Array, start: number, count: number, place?: StepPlace, note?: () => string): { loss: number; correct: number } {
   const { model, optimizer } = c;
-  model.loadBatch(c.data.images, c.data.labels, order, start, count);
+  model.loadBatch(c.data.images, c.data.labels, order, start, count, optimizer.step);
   model.zeroGrads();
   const loss = model.forward(count, true);
   if (!Number.isFinite(loss)) {

@@ -1,10 +1,14 @@
 // The study's summary: one row per run, as Markdown for the README and the terminal.
 import type { RunResult } from './types.js';
 import type { TrainingSpec } from '../nn/spec.js';
+import { describeAugmentation } from '../nn/augmentation.js';
 
 const OPTIMIZER_NAMES = { adam: 'Adam', adamw: 'AdamW', sgd: 'SGD' } as const;
 
-/** The optimizer and schedule in a few words ("Adam", "SGD, Nesterov momentum 0.9, cosine schedule"); the rate is per model. */
+/**
+ * The optimizer and schedule in a few words ("Adam", "SGD, Nesterov momentum 0.9, cosine
+ * schedule"), and label smoothing and augmentation when used; the rate is per model.
+ */
 export function describeTraining(spec: TrainingSpec): string {
   const o = spec.optimizer;
   const parts: string[] = [OPTIMIZER_NAMES[o.type]];
@@ -12,6 +16,8 @@ export function describeTraining(spec: TrainingSpec): string {
   if (o.type === 'adamw') parts.push(`weight decay ${o.weightDecay}`);
   if (spec.schedule.type !== 'constant') parts.push(`${spec.schedule.type} schedule`);
   if (spec.schedule.warmupEpochs > 0) parts.push(`${spec.schedule.warmupEpochs} warm-up epochs`);
+  if (spec.loss.labelSmoothing) parts.push(`label smoothing ${spec.loss.labelSmoothing}`);
+  if (spec.augmentation) parts.push(`augmented (${describeAugmentation(spec.augmentation)})`);
   return parts.join(', ');
 }
 

@@ -17,6 +17,7 @@ import type { BatchProgress, EpochRecord, RunResult } from './types.js';
 import { imageBytes, type ImageSplit } from './split.js';
 import { checkResumeOptions, writeCheckpoint, type Checkpoint, type RunOptions } from './checkpoint.js';
 import { checkWeightsFinite, runEpochs, type LoopState, type StepContext } from './loop.js';
+import { augmentedExample } from './augment-gallery.js';
 
 export type { BatchProgress, ImageSplit };
 
@@ -292,6 +293,7 @@ export async function train(engine: Engine, spec: TrainingSpec, dataset: Dataset
       perClassAccuracy: perClassAccuracy(matrix),
       topMisclassifications: top,
       misclassifiedExamples: misclassifiedExamples(top.slice(0, 5), labels, test.predictions, test.confidences, dataset.test.images, imageBytes(dataset.test)),
+      ...(spec.augmentation ? { augmentedExample: augmentedExample(engine, spec.augmentation, spec.inputShape, options.seed, dataset.test.images, 0) } : {}),
     };
   } finally {
     engine.release(mark);

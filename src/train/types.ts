@@ -43,6 +43,23 @@ export interface MisclassifiedExample {
   pixels: number[];
 }
 
+/** One augmented version of a test image, with the draws that made it. */
+export interface AugmentedVersion {
+  /** Bytes as the image's (rounded from the kernel's f32 output, clamped to 0..255). */
+  pixels: number[];
+  shift: [number, number];
+  degrees: number;
+  zoom: number;
+  mirror: boolean;
+}
+
+/** A test image and versions of it as the run's augmentation drew them (the report's gallery). */
+export interface AugmentedExample {
+  index: number; // into the test set
+  pixels: number[];
+  versions: AugmentedVersion[];
+}
+
 export interface RunResult {
   model: string;
   /** The whole training spec the run used: model, optimizer, schedule and loss. */
@@ -65,4 +82,6 @@ export interface RunResult {
   perClassAccuracy: number[];
   topMisclassifications: Misclassification[];
   misclassifiedExamples: MisclassifiedExample[];
+  /** Present when the run augmented its training images. */
+  augmentedExample?: AugmentedExample;
 }

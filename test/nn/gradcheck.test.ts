@@ -137,6 +137,9 @@ cases.push(...windowCases);
 WINOGRAD.add('same winograd 3x3 and 5x5');
 SINGLE_CHANNEL.add('same one-channel conv, conv before it');
 
+/** The loss's label smoothing: its targets change the gradient the dense layers receive. */
+cases.push({ ...spec('dense-dense, label smoothing 0.2', [1, 1, 6], [{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'relu' }]), loss: { type: 'categoricalCrossentropy', labelSmoothing: 0.2 } } as ModelSpec);
+
 /** Loss of one training forward pass with the dropout stream rewound to the same point. */
 function lossWithFixedMasks(model: Sequential, batch: number, rngState: Uint8Array): number {
   model.engine.u8(model.scratch.rngState, 16).set(rngState);

@@ -47,6 +47,8 @@ const layerCases: TrainingSpec[] = [
   custom('sgd momentum', [4, 4, 2], [{ type: 'conv2d', filters: 6, kernelSize: 3, activation: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 11, activation: 'relu' }], { type: 'sgd', learningRate: 0.1, momentum: 0.9 }),
   custom('sgd nesterov', [5, 3, 1], [{ type: 'flatten' }, { type: 'dense', units: 12, activation: 'relu' }], { type: 'sgd', learningRate: 0.05, momentum: 0.8, nesterov: true }),
 ];
+/** The loss's label smoothing, against TF.js's softmaxCrossEntropy with labelSmoothing. */
+layerCases.push({ ...custom('label smoothing 0.1', [4, 3, 2], [{ type: 'flatten' }, { type: 'dense', units: 11, activation: 'relu' }]), loss: { type: 'categoricalCrossentropy', labelSmoothing: 0.1 } });
 
 // Padding 'same' and stride 2: even kernels and sizes (TensorFlow puts the odd zero after the
 // image); under 'auto' the 16-channel 'same' layer runs by Winograd and the one-channel one by
@@ -171,6 +173,7 @@ async function compare(engine: Engine, spec: TrainingSpec): Promise<Record<strin
     dropoutMasks: mine.masks,
     optimizer: spec.optimizer.type === 'sgd' ? spec.optimizer : { ...spec.optimizer, type: 'adam' },
     steps: STEPS,
+    labelSmoothing: spec.loss.labelSmoothing,
   });
   expect(mine.gradients.some((g) => g.some((x) => Math.abs(x) > 1e-6)), 'some gradient is not zero').toBe(true);
   const worst = { logits: relativeError(mine.logits, theirs.logits), loss: Math.abs(mine.loss - theirs.loss) / theirs.loss, gradients: 0, weightChange: 0 };

@@ -35,6 +35,8 @@ export interface RefInput {
    * tiny ε, where they coincide. Ignored for sgd.
    */
   adamImpl?: 'keras' | 'tfjs';
+  /** The loss's label smoothing ε (tf.losses.softmaxCrossEntropy's labelSmoothing); default 0. */
+  labelSmoothing?: number;
 }
 
 export interface RefOutput {
@@ -124,8 +126,8 @@ function forward(stages: Stage[], images: tf.Tensor, masks: (tf.Tensor | null)[]
 // Mean over the batch of -log softmax(logits)[label], from the logits (softmaxCrossEntropy works
 // on logits with a log-sum-exp, so unlike Keras's categoricalCrossentropy on probabilities
 // there is no clipping at 1e-7).
-function lossOf(logits: tf.Tensor, oneHot: tf.Tensor): tf.Scalar {
-  return tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, 0, tf.Reduction.MEAN) as tf.Scalar;
+function lossOf(logits: tf.Tensor, oneHot: tf.Tensor, labelSmoothing = 0): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, labelSmoothing, tf.Reduction.MEAN) as tf.Scalar;
 }
 
 /** One optimizer step from gradients (Keras order), updating `variables` in place. */
@@ -194,7 +196,7 @@ export async function tfjsReference(input: RefInput): Promise<RefOutput> {
     const gradsAt = (step: number): { loss: number; grads: tf.Tensor[] } => {
       const masks = stepMasks(input, stages, batch, step);
       try {
-        const { value, grads } = tf.variableGrads(() => lossOf(forward(stages, images, masks), oneHot), variables);
+        const { value, grads } = tf.variableGrads(() => lossOf(forward(stages, images, masks), oneHot, input.labelSmoothing), variables);
         const loss = value.dataSync()[0]!;
         value.dispose();
         return { loss, grads: variables.map((v) => grads[v.name]!) };
