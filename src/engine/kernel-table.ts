@@ -11,6 +11,7 @@ import {
   byRange,
   bySamples,
   byRows,
+  channelBlocks,
   convWeightGradient,
   dropoutSlices,
   elementwise,
@@ -174,6 +175,30 @@ export const KERNELS = {
   reluBiasBackward: { args: ['y', 'dy', 'dbias', 'rows', 'cols'], split: biasColumns('reluBiasBackwardStrided', ['y', 'dy', 'dbias']) },
   /** reluBiasBackward over `cols` columns of rows `ld` floats apart. */
   reluBiasBackwardStrided: { args: ['y', 'dy', 'dbias', 'rows', 'cols', 'ld'] },
+
+  /** x = max(x, 0), in place (the Activation layer; its backward is reluBackward). */
+  reluForward: { args: ['x', 'count'], split: elementwise(['x']) },
+
+  // ---- Batch normalization over the last axis (assembly/batch-norm.ts): x is rows × channels
+  // (rows = batch·height·width), a call's channels `ld` floats apart row to row; gamma, beta, the
+  // moving statistics and the saved mean and invstd are f32 per channel. Split by blocks of 16
+  // channels (channelBlocks): each channel's sums are one thread's, in row order, so any thread
+  // count gives the same bits.
+  /** y = batch-normalized x; saves mean and invstd; moving -= (moving - batch statistic)·decay. */
+  batchNormForwardTraining: {
+    args: ['x', 'y', 'gamma', 'beta', 'movingMean', 'movingVariance', 'mean', 'invstd', 'rows', 'channels', 'ld', 'epsilon', 'decay'],
+    split: channelBlocks(['x', 'y', 'gamma', 'beta', 'movingMean', 'movingVariance', 'mean', 'invstd']),
+  },
+  /** y = (x - movingMean)·gamma/√(movingVariance + epsilon) + beta; invstd is scratch. */
+  batchNormForwardInference: {
+    args: ['x', 'y', 'gamma', 'beta', 'movingMean', 'movingVariance', 'invstd', 'rows', 'channels', 'ld', 'epsilon'],
+    split: channelBlocks(['x', 'y', 'gamma', 'beta', 'movingMean', 'movingVariance', 'invstd']),
+  },
+  /** dgamma += Σ dy·x̂, dbeta += Σ dy; dx (when not 0) = gamma·invstd·(dy - mean(dy) - x̂·mean(dy·x̂)), overwritten; sumDy and sumDyXhat are scratch. */
+  batchNormBackward: {
+    args: ['x', 'dy', 'dx', 'gamma', 'mean', 'invstd', 'sumDy', 'sumDyXhat', 'dgamma', 'dbeta', 'rows', 'channels', 'ld'],
+    split: channelBlocks(['x', 'dy', 'dx', 'gamma', 'mean', 'invstd', 'sumDy', 'sumDyXhat', 'dgamma', 'dbeta']),
+  },
 
   // ---- Softmax + cross-entropy (assembly/loss.ts). labels: i32 per row.
   /** probs = softmax(logits) row-wise (max-subtracted); returns the summed loss -Σ log p[label]. */
