@@ -1,12 +1,13 @@
 // Batch normalization over the last axis. x is viewed as rows × channels (rows = batch·height·width
 // for NHWC, batch for [batch, units]); each channel's statistics run over every row. A call covers
-// `channels` channels of rows `ld` floats apart, so threads can each take a block of channels;
-// every per-channel array (gamma, mean, ...) starts at the call's first channel. Channels are
-// innermost, so a row is f32x4 groups of four channels and a scalar tail for the rest.
+// `channels` channels of rows `ld` floats apart, so a block of channels can run on its own (as a
+// thread would; the table says why the kernels do not split); every per-channel array (gamma,
+// mean, ...) starts at the call's first channel. Channels are innermost, so a row is f32x4 groups
+// of four channels and a scalar tail for the rest.
 //
 // No fused multiply-add, in either build: the tail channels run in scalar code, which must round
-// as the lanes do, so a channel's result is the same whichever group or thread it falls in. Each
-// channel's sums add its rows in order from zero, the same on one thread or many.
+// as the lanes do, so a channel's result is the same whichever group or block it falls in. Each
+// channel's sums add its rows in order from zero.
 
 /** p[i] = 0 for i < count. */
 // @ts-ignore: decorator

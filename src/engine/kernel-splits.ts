@@ -213,21 +213,3 @@ export function byRange(first: string, count: string): SplitRule {
     return { calls: splitRange(p[count], threads, 1).map(([i0, i1], t) => [name, withArgs(p, { [first]: p[first] + i0, [count]: i1 - i0, pack: pack(t, p.pack) })]) };
   };
 }
-
-/**
- * Batch normalization's statistics are reductions over rows, so threads take blocks of 16
- * channels (a 64-byte line of each row), never rows: each channel's sums are one thread's, added
- * in row order as on one thread. Every named pointer advances to the block's first channel.
- */
-export function channelBlocks(pointers: string[]): SplitRule {
-  return (p, name, { threads }) => {
-    if (p.rows * p.channels < MIN_PARALLEL_ELEMENTS || p.channels < 2 * PANEL) return null;
-    return {
-      calls: splitRange(p.channels, threads, PANEL).map(([c0, c1]): SplitCall => {
-        const slice: Args = { channels: c1 - c0 };
-        for (const arg of pointers) slice[arg] = advance(p[arg], c0 * 4);
-        return [name, withArgs(p, slice)];
-      }),
-    };
-  };
-}
