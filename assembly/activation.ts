@@ -229,3 +229,21 @@ export function reluBiasBackwardStrided(y: usize, dy: usize, dbias: usize, rows:
     store<f32>(d, load<f32>(d) + acc);
   }
 }
+
+/**
+ * x[i] = max(x[i], 0), in place: the Activation layer's ReLU, as reluLanes computes it in every
+ * lane (-0 stays -0, NaN stays NaN), the tail included. x: f32[count].
+ */
+export function reluForward(x: usize, count: i32): void {
+  const n4 = count & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const q = x + (<usize>i << 2);
+    v128.store(q, reluLanes(v128.load(q)));
+  }
+  for (; i < count; i++) {
+    const q = x + (<usize>i << 2);
+    const v = load<f32>(q);
+    store<f32>(q, v < 0 ? 0 : v);
+  }
+}

@@ -10,6 +10,7 @@ export * from './winograd';
 export * from './conv-single-channel';
 export * from './pool';
 export * from './activation';
+export * from './batch-norm';
 export * from './loss';
 export { rngSeed, rngAdvance, threefry2x32 } from './random';
 export * from './dropout';

@@ -193,6 +193,26 @@ export const KERNELS = {
   /** reluBiasBackward over `cols` columns of rows `ld` floats apart. */
   reluBiasBackwardStrided: { args: ['y', 'dy', 'dbias', 'rows', 'cols', 'ld'] },
 
+  /** x = max(x, 0), in place (the Activation layer; its backward is reluBackward). Unsplit: see batch normalization below. */
+  reluForward: { args: ['x', 'count'] },
+
+  // ---- Batch normalization over the last axis (assembly/batch-norm.ts): x is rows × channels
+  // (rows = batch·height·width), a call's channels `ld` floats apart row to row; gamma, beta, the
+  // moving statistics and the saved mean and invstd are f32 per channel. Not split: the passes
+  // stream memory (one thread moves ~17 GB/s), and the split that keeps each channel's sums one
+  // thread's, 16-channel blocks per thread, measured slower at 2 threads than at 1 (2-core Xeon,
+  // other processes on the cores, the pool choosing when to run alone): rows x channels 43,264 x
+  // 32 (the cnn's first conv at batch 64) training forward 1.17 -> 1.68 ms, backward 1.27 -> 3.28,
+  // inference 0.51 -> 0.93; 36,864 x 64 forward 1.33 -> 3.12; 9,216 x 64 0.30 -> 0.37; 10,816 x
+  // 32 even; forced to split, 1.2x to 7x slower. reluForward split by elements measured even.
+  // A call may still cover a block of channels (ld > channels), as a thread would.
+  /** y = batch-normalized x; saves mean and invstd; moving -= (moving - batch statistic)·decay. */
+  batchNormForwardTraining: { args: ['x', 'y', 'gamma', 'beta', 'movingMean', 'movingVariance', 'mean', 'invstd', 'rows', 'channels', 'ld', 'epsilon', 'decay'] },
+  /** y = (x - movingMean)·gamma/√(movingVariance + epsilon) + beta; invstd is scratch. */
+  batchNormForwardInference: { args: ['x', 'y', 'gamma', 'beta', 'movingMean', 'movingVariance', 'invstd', 'rows', 'channels', 'ld', 'epsilon'] },
+  /** dgamma += Σ dy·x̂, dbeta += Σ dy; dx (when not 0) = gamma·invstd·(dy - mean(dy) - x̂·mean(dy·x̂)), overwritten; sumDy and sumDyXhat are scratch. */
+  batchNormBackward: { args: ['x', 'dy', 'dx', 'gamma', 'mean', 'invstd', 'sumDy', 'sumDyXhat', 'dgamma', 'dbeta', 'rows', 'channels', 'ld'] },
+
   // ---- Softmax + cross-entropy (assembly/loss.ts). labels: i32 per row.
   /** probs = softmax(logits) row-wise (max-subtracted); returns the summed loss -Σ log p[label]. */
   softmaxCrossEntropyForward: { args: ['logits', 'labels', 'probs', 'rows', 'classes'], returns: true },

@@ -19,6 +19,8 @@ const examples: Record<string, unknown[]> = {
   flatten: [{ type: 'flatten' }],
   dense: [{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'linear' }],
   dropout: [{ type: 'flatten' }, { type: 'dropout', rate: 0.25 }],
+  batchNormalization: [{ type: 'conv2d', filters: 5, kernelSize: 2, activation: 'linear' }, { type: 'batchNormalization', momentum: 0.9, epsilon: 0.01 }, { type: 'flatten' }, { type: 'batchNormalization' }],
+  activation: [{ type: 'activation', activation: 'relu' }, { type: 'flatten' }, { type: 'activation', activation: 'linear' }],
 };
 
 const specOf = (type: string): ModelSpec => parseModelSpec({ name: `one-${type}`, inputShape: [9, 8, 2], layers: [...examples[type], softmax] }, type);
@@ -33,7 +35,9 @@ describe('layer formats', () => {
       const spec = specOf(layer.type);
       const model = await tf.models.modelFromJSON({ modelTopology: toKerasTopology(spec) as unknown as tf.io.ModelJSON['modelTopology'] });
       const ours = weightShapes(spec, layerNames(spec));
-      expect(model.getWeights().map((w) => w.shape)).toEqual(ours.map((w) => w.shape));
+      // Layer by layer: a TF.js model lists every layer's trainable weights before any moving statistics.
+      expect(model.layers.flatMap((l) => l.getWeights().map((w) => w.shape))).toEqual(ours.map((w) => w.shape));
+      expect(model.layers.flatMap((l) => l.weights.map((w) => `${l.name}/${w.originalName.split('/').pop()}`))).toEqual(ours.map((w) => w.name));
       expect(model.layers.map((l) => l.getClassName())).toEqual(spec.layers.map((l) => LAYERS.find((d) => d.type === l.type)!.kerasClass));
       const back = fromKerasTopology(model.toJSON(null, false), 'tfjs');
       expect(back.spec.layers).toEqual(spec.layers);

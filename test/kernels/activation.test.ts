@@ -102,5 +102,21 @@ for (const build of BUILDS) {
         engine.release(mark);
       });
     }
+
+    it('reluForward (the Activation layer) is max(x, 0) in place, as reluLanes in every lane and the tail: -0 stays -0, NaN stays NaN', () => {
+      for (const n of [1, 3, 4, 7, 13, 64, 1001]) {
+        const mark = engine.mark();
+        const x = randomF32(n, seeded(n));
+        for (let i = 0; i < n; i += 5) x[i] = i % 3 === 0 ? -0 : i % 3 === 1 ? Number.NaN : 0;
+        const ptr = placeF32(engine, x, 1 + (n % 3));
+        engine.kernels.reluForward(ptr, n);
+        const got = engine.f32(ptr, n);
+        for (let i = 0; i < n; i++) {
+          const want = x[i] < 0 ? 0 : x[i];
+          if (!Object.is(got[i], want)) throw new Error(`reluForward, n ${n}, element ${i}: got ${got[i]}, want ${want} (x ${x[i]})`);
+        }
+        engine.release(mark);
+      }
+    });
   });
 }

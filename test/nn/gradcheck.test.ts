@@ -74,6 +74,32 @@ const cases: ModelSpec[] = [
     { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'linear' },
     { type: 'flatten' },
   ]),
+  // Batch normalization's input gradient reaches the conv's and the dense layer's weights through
+  // the batch statistics. A conv weight moves every normalized value of its channel, so with a
+  // ReLU after it (an Activation layer, in place) the 2x3 output keeps kinks within eps unlikely;
+  // the larger 4x5 output is checked linear.
+  spec('conv-batch norm', [6, 7, 2], [
+    { type: 'conv2d', filters: 5, kernelSize: 3, activation: 'linear' },
+    { type: 'batchNormalization', momentum: 0.99, epsilon: 0.001 },
+    { type: 'flatten' },
+  ]),
+  spec('conv-batch norm-relu', [4, 5, 2], [
+    { type: 'conv2d', filters: 5, kernelSize: 3, activation: 'linear' },
+    { type: 'batchNormalization', momentum: 0.99, epsilon: 0.001 },
+    { type: 'activation', activation: 'relu' },
+    { type: 'flatten' },
+  ]),
+  spec('dense-batch norm', [1, 1, 7], [
+    { type: 'flatten' },
+    { type: 'dense', units: 6, activation: 'linear' },
+    { type: 'batchNormalization', momentum: 0.9, epsilon: 0.01 },
+  ]),
+  spec('dense-activation', [1, 1, 7], [
+    { type: 'flatten' },
+    { type: 'dense', units: 6, activation: 'linear' },
+    { type: 'activation', activation: 'relu' },
+    { type: 'dense', units: 5, activation: 'linear' },
+  ]),
   spec('small cnn', [10, 10, 1], [
     { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' },
     { type: 'maxPooling2d', poolSize: 2 },

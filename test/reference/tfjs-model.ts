@@ -12,7 +12,9 @@ export type RefLayer =
   | { type: 'globalAveragePooling2d' }
   | { type: 'flatten' }
   | { type: 'dense'; units: number; activation: 'relu' | 'linear' | 'softmax' }
-  | { type: 'dropout'; rate: number };
+  | { type: 'dropout'; rate: number }
+  | { type: 'batchNormalization'; momentum?: number; epsilon?: number }
+  | { type: 'activation'; activation: 'relu' | 'linear' };
 
 export type RefOptimizer =
   | { type: 'adam'; learningRate: number; beta1?: number; beta2?: number; epsilon?: number } // Keras defaults 0.9, 0.999, 1e-7
@@ -21,7 +23,7 @@ export type RefOptimizer =
 export interface RefInput {
   inputShape: [number, number, number]; // [height, width, channels], NHWC
   layers: RefLayer[]; // the last one is a dense softmax
-  /** Trainable weights in Keras order: for each conv2d/dense layer, kernel then bias (conv kernel [k,k,inC,filters], dense kernel [in, units]), flat Float32Arrays. */
+  /** Every weight in Keras order: for each conv2d/dense layer, kernel then bias (conv kernel [k,k,inC,filters], dense kernel [in, units]); for batch normalization gamma, beta, moving_mean, moving_variance; flat Float32Arrays. */
   weights: Float32Array[];
   images: Float32Array; // [batch, h, w, c] row-major
   labels: Int32Array; // class per sample
@@ -43,8 +45,8 @@ export interface RefOutput {
   logits: Float32Array; // [batch, classes] pre-softmax, at the initial weights, training mode (step 0 masks)
   probabilities: Float32Array; // softmax of logits
   loss: number; // mean categorical cross-entropy over the batch at the initial weights
-  gradients: Float32Array[]; // d loss / d weight, Keras order, at the initial weights (step 0 masks)
-  weightsAfter: Float32Array[][]; // [step][weight] after each optimizer step (steps entries)
+  gradients: Float32Array[]; // d loss / d trainable weight, Keras order, at the initial weights (step 0 masks)
+  weightsAfter: Float32Array[][]; // [step][weight] after each optimizer step (steps entries), every weight (moving statistics too)
 }
 
 /** A built layer, or a dropout stand-in, with the input shape it was built on (batch dim excluded). */
@@ -62,6 +64,10 @@ function makeLayer(l: Exclude<RefLayer, { type: 'dropout' }>, isLast: boolean): 
       return tf.layers.globalAveragePooling2d({ dataFormat: 'channelsLast' });
     case 'flatten':
       return tf.layers.flatten();
+    case 'batchNormalization':
+      return tf.layers.batchNormalization({ axis: -1, momentum: l.momentum, epsilon: l.epsilon });
+    case 'activation':
+      return tf.layers.activation({ activation: l.activation });
     case 'dense':
       // The final softmax is taken by the loss, from logits, so that the logits can be compared too.
       return tf.layers.dense({ units: l.units, activation: isLast ? 'linear' : l.activation, useBias: true });
@@ -69,11 +75,13 @@ function makeLayer(l: Exclude<RefLayer, { type: 'dropout' }>, isLast: boolean): 
 }
 
 /** Builds every layer on its symbolic input shape and loads input.weights into it. */
-function buildStages(input: RefInput): { stages: Stage[]; variables: tf.Variable[]; classes: number } {
+function buildStages(input: RefInput): { stages: Stage[]; variables: tf.Variable[]; all: tf.Variable[]; frozen: tf.Variable[]; classes: number } {
   const last = input.layers[input.layers.length - 1];
   if (last === undefined || last.type !== 'dense' || last.activation !== 'softmax') throw new Error('tfjsReference: the last layer must be a dense softmax');
   const stages: Stage[] = [];
   const variables: tf.Variable[] = [];
+  const all: tf.Variable[] = [];
+  const frozen: tf.Variable[] = [];
   let x = tf.input({ shape: input.inputShape });
   let w = 0;
   input.layers.forEach((spec, i) => {
@@ -95,10 +103,12 @@ function buildStages(input: RefInput): { stages: Stage[]; variables: tf.Variable
     // Layer.trainableWeights are LayerVariables; the tf.Variable under each is what the layer's
     // call() reads, so it is what autodiff and the optimizers must see.
     variables.push(...layer.trainableWeights.map((lv) => lv.read() as tf.Variable));
+    all.push(...layer.weights.map((lv) => lv.read() as tf.Variable));
+    frozen.push(...layer.nonTrainableWeights.map((lv) => lv.read() as tf.Variable));
     stages.push({ kind: 'layer', layer });
   });
   if (w !== input.weights.length) throw new Error(`tfjsReference: the layers take ${w} weight arrays, got ${input.weights.length}`);
-  return { stages, variables, classes: last.units };
+  return { stages, variables, all, frozen, classes: last.units };
 }
 
 /** Dropout masks of step `step` as tensors of [batch, ...inputShape] (none: dropout is identity). */
@@ -187,7 +197,7 @@ export async function tfjsReference(input: RefInput): Promise<RefOutput> {
   const batch = input.labels.length;
   if (input.images.length !== batch * h * wd * c) throw new Error(`tfjsReference: images should have ${batch}×${h}×${wd}×${c} values, got ${input.images.length}`);
 
-  const { stages, variables, classes } = buildStages(input);
+  const { stages, variables, all, frozen, classes } = buildStages(input);
   const images = tf.tensor4d(input.images, [batch, h, wd, c], 'float32');
   const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(input.labels, 'int32'), classes).toFloat());
   const stepper = makeStepper(input, variables);
@@ -205,11 +215,16 @@ export async function tfjsReference(input: RefInput): Promise<RefOutput> {
       }
     };
 
+    // A training forward pass moves batch normalization's moving statistics: the one for the
+    // logits alone must not, so that each optimizer step below moves them once, as simdnet's do.
+    const before = frozen.map((v) => tf.clone(v));
     const [logits, probabilities] = tf.tidy(() => {
       const masks = stepMasks(input, stages, batch, 0);
       const z = forward(stages, images, masks);
       return [z.dataSync().slice() as Float32Array, tf.softmax(z).dataSync().slice() as Float32Array];
     });
+    frozen.forEach((v, i) => v.assign(before[i]!));
+    tf.dispose(before);
     const first = gradsAt(0);
     const gradients = first.grads.map((g) => g.dataSync().slice() as Float32Array);
 
@@ -219,7 +234,7 @@ export async function tfjsReference(input: RefInput): Promise<RefOutput> {
       if (s > 0) grads = gradsAt(s).grads;
       stepper.apply(grads);
       tf.dispose(grads);
-      weightsAfter.push(variables.map((v) => v.dataSync().slice() as Float32Array));
+      weightsAfter.push(all.map((v) => v.dataSync().slice() as Float32Array));
     }
     if (input.steps === 0) tf.dispose(grads);
     return { logits, probabilities, loss: first.loss, gradients, weightsAfter };

@@ -1,7 +1,9 @@
 // The layer registry: every layer type simdnet knows, each defined whole in its own module. The
 // model, the topology reader and writer, checkpoints and the memory estimate look layers up here.
 import { SimdnetError } from '../../engine/errors.js';
+import { activation } from './activation.js';
 import { averagePooling2d } from './average-pooling2d.js';
+import { batchNormalization } from './batch-normalization.js';
 import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
@@ -10,7 +12,7 @@ import { globalAveragePooling2d } from './global-average-pooling2d.js';
 import { maxPooling2d } from './max-pooling2d.js';
 import type { LayerDefinition } from './layer.js';
 
-export const LAYERS = [conv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, flatten, dense, dropout] as const;
+export const LAYERS = [conv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, flatten, dense, dropout, batchNormalization, activation] as const;
 
 /** A layer spec of any registered type (each module declares its own). */
 export type LayerSpec = ReturnType<(typeof LAYERS)[number]['parse']>;
