@@ -188,3 +188,41 @@ export function batchNormBackward(
     pg += stride;
   }
 }
+
+/**
+ * An inference pass folded into the layer before it (conv or dense, linear, weights [rows,
+ * channels]): with s = gamma·invstd, invstd = 1/√(movingVariance + epsilon) as the inference pass
+ * forms them, foldedWeights[r, c] = weights[r, c]·s[c] and foldedBias[c] = (bias[c] -
+ * movingMean[c])·s[c] + beta[c], so that layer's output is already normalized. f32[rows, channels]
+ * and f32[channels]; foldedBias holds s while the weights are scaled.
+ */
+export function batchNormFoldWeights(
+  weights: usize, bias: usize, gamma: usize, beta: usize, movingMean: usize, movingVariance: usize,
+  foldedWeights: usize, foldedBias: usize, rows: i32, channels: i32, epsilon: f32,
+): void {
+  for (let c = 0; c < channels; c++) {
+    const o = <usize>c << 2;
+    store<f32>(foldedBias + o, load<f32>(gamma + o) * (<f32>1 / Mathf.sqrt(load<f32>(movingVariance + o) + epsilon)));
+  }
+  const c4 = channels & ~3;
+  const stride = <usize>channels << 2;
+  let pw = weights;
+  let pf = foldedWeights;
+  for (let r = 0; r < rows; r++) {
+    let c = 0;
+    for (; c < c4; c += 4) {
+      const o = <usize>c << 2;
+      v128.store(pf + o, f32x4.mul(v128.load(pw + o), v128.load(foldedBias + o)));
+    }
+    for (; c < channels; c++) {
+      const o = <usize>c << 2;
+      store<f32>(pf + o, load<f32>(pw + o) * load<f32>(foldedBias + o));
+    }
+    pw += stride;
+    pf += stride;
+  }
+  for (let c = 0; c < channels; c++) {
+    const o = <usize>c << 2;
+    store<f32>(foldedBias + o, (load<f32>(bias + o) - load<f32>(movingMean + o)) * load<f32>(foldedBias + o) + load<f32>(beta + o));
+  }
+}

@@ -212,6 +212,8 @@ export const KERNELS = {
   batchNormForwardInference: { args: ['x', 'y', 'gamma', 'beta', 'movingMean', 'movingVariance', 'invstd', 'rows', 'channels', 'ld', 'epsilon'] },
   /** dgamma += Σ dy·x̂, dbeta += Σ dy; dx (when not 0) = gamma·invstd·(dy - mean(dy) - x̂·mean(dy·x̂)), overwritten; sumDy and sumDyXhat are scratch. */
   batchNormBackward: { args: ['x', 'dy', 'dx', 'gamma', 'mean', 'invstd', 'sumDy', 'sumDyXhat', 'dgamma', 'dbeta', 'rows', 'channels', 'ld'] },
+  /** Folds an inference pass into the linear layer before it: foldedWeights = weights·s per column, foldedBias = (bias - movingMean)·s + beta, s = gamma/√(movingVariance + epsilon). */
+  batchNormFoldWeights: { args: ['weights', 'bias', 'gamma', 'beta', 'movingMean', 'movingVariance', 'foldedWeights', 'foldedBias', 'rows', 'channels', 'epsilon'] },
 
   // ---- Softmax + cross-entropy (assembly/loss.ts). labels: i32 per row.
   /** probs = softmax(logits) row-wise (max-subtracted); returns the summed loss -Σ log p[label]. */

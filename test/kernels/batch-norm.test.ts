@@ -1,10 +1,11 @@
 // Batch normalization's kernels against the float64 reference (test/reference/batch-norm.ts) on
 // channel counts on and off the f32x4 path (1, 3, 5, 7, 32), batches of 1, 3 and 64 and 1x1 and
-// 5x7 images, both builds; a call on a block of channels (what a thread runs) against the whole
-// call, bit for bit; and the reference's own input gradient against central differences.
+// 5x7 images, both builds; a call on a block of channels (as a thread would run it) against the
+// whole call, bit for bit; the fold of the inference pass into weights; and the reference's own
+// input gradient against central differences.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
-import { batchNormBackwardRef, batchNormInferenceRef, batchNormTrainingRef } from '../reference/batch-norm.js';
+import { batchNormBackwardRef, batchNormFoldRef, batchNormInferenceRef, batchNormTrainingRef } from '../reference/batch-norm.js';
 import { BUILDS, createEngine, placeF32, randomF32, reserveAt, seeded } from './elementwise-helpers.js';
 
 /**
@@ -153,6 +154,23 @@ for (const build of BUILDS) {
       const unbiased = batchNormTrainingRef(data.x, data.gamma, data.beta, data.movingMean, data.movingVariance, rows, 5, Math.fround(EPSILON), MOMENTUM, true);
       expect(relativeError(got.training.y, unbiased.y)).toBeGreaterThan(TOLERANCE);
       expect(relativeError(got.training.movingVariance, unbiased.movingVariance)).toBeGreaterThan(TOLERANCE);
+    });
+
+    it('folds the inference pass into a linear layer\'s weights and bias (batchNormFoldWeights)', () => {
+      for (const [rows, channels] of [[1, 1], [9, 3], [27, 5], [25, 32], [4, 7]]) {
+        const mark = engine.mark();
+        const data = inputs(rows, channels, rows + channels);
+        const bias = randomF32(channels, seeded(channels));
+        const w = placeF32(engine, data.x, 1);
+        const out = reserveAt(engine, rows * channels, 2);
+        const outBias = reserveAt(engine, channels, 3);
+        const k = engine.kernels;
+        k.batchNormFoldWeights(w, placeF32(engine, bias, 2), placeF32(engine, data.gamma, 3), placeF32(engine, data.beta, 1), placeF32(engine, data.movingMean, 2), placeF32(engine, data.movingVariance, 3), out, outBias, rows, channels, EPSILON);
+        const want = batchNormFoldRef(data.x, bias, data.gamma, data.beta, data.movingMean, data.movingVariance, rows, channels, Math.fround(EPSILON));
+        expect(relativeError(engine.f32(out, rows * channels), want.weights), `weights ${rows}x${channels}`).toBeLessThanOrEqual(1e-6);
+        expect(relativeError(engine.f32(outBias, channels), want.bias), `bias ${rows}x${channels}`).toBeLessThanOrEqual(1e-6);
+        engine.release(mark);
+      }
     });
 
     it('worst errors', () => {

@@ -1,7 +1,9 @@
 // Batch normalization and Activation as layers of a model: training passes normalize by the
 // batch and move the moving statistics, evaluation passes use the moving ones and move nothing;
 // the statistics survive a save and load (simdnet's and TF.js's), a checkpoint and resume; any
-// thread count trains to the same bits; bad specs and Keras configs are refused in one line.
+// thread count trains to the same bits; bad specs and Keras configs are refused in one line; a
+// linear conv's inference passes with the batch norm (and ReLU and pool) folded in agree with the
+// unfolded ones.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -228,3 +230,57 @@ describe('batchNormalization and activation specs', () => {
     }
   });
 });
+
+// A linear conv takes over a batch norm's inference passes, with the ReLU and 2x2 max pool after
+// it (batch-norm-fold.ts). The same model with a linear Activation between the conv and the batch
+// norm folds nothing: its logits are the unfolded passes' to compare with.
+const foldCases: { name: string; input: [number, number, number]; conv: Record<string, unknown>; after: Record<string, unknown>[]; convolution?: 'winograd' }[] = [
+  { name: 'direct, ReLU and pool inline', input: [10, 10, 3], conv: { filters: 5, kernelSize: 3 }, after: [{ type: 'activation', activation: 'relu' }, { type: 'maxPooling2d' }] },
+  { name: 'direct, odd output (pool not inline)', input: [9, 10, 2], conv: { filters: 6, kernelSize: 2 }, after: [{ type: 'activation', activation: 'relu' }, { type: 'maxPooling2d' }] },
+  { name: 'one-channel, pool inline without a ReLU', input: [12, 12, 1], conv: { filters: 16, kernelSize: 3 }, after: [{ type: 'maxPooling2d' }] },
+  { name: 'one-channel, ReLU and pool inline', input: [12, 12, 1], conv: { filters: 16, kernelSize: 3 }, after: [{ type: 'activation', activation: 'relu' }, { type: 'maxPooling2d' }] },
+  { name: 'Winograd, ReLU', input: [10, 10, 4], conv: { filters: 8, kernelSize: 3 }, after: [{ type: 'activation', activation: 'relu' }], convolution: 'winograd' },
+  { name: 'direct, batch norm alone', input: [6, 7, 3], conv: { filters: 7, kernelSize: 3 }, after: [] },
+];
+
+for (const fma of ['off', 'on'] as const) {
+  describe(`batch norm folded into the conv at inference (fma ${fma})`, () => {
+    let engine: Engine;
+    beforeAll(async () => {
+      engine = await engineWith({ fma });
+    });
+
+    for (const c of foldCases) {
+      it(c.name, () => {
+        const layers = (unfolded: boolean) => [
+          { type: 'conv2d', activation: 'linear', ...c.conv },
+          ...(unfolded ? [{ type: 'activation', activation: 'linear' }] : []),
+          { type: 'batchNormalization' },
+          ...c.after,
+          { type: 'flatten' },
+          { type: 'dense', units: 5, activation: 'softmax' },
+        ];
+        const batch = 3;
+        const mark = engine.mark();
+        const [folded, unfolded] = [false, true].map((u) => new Sequential(engine, parseModelSpec({ name: 'fold', inputShape: c.input, layers: layers(u) }, 'test'), { maxBatch: batch, seed: 2, training: false, convolution: c.convolution ?? 'auto' }));
+        const random = new Random(8);
+        // Conv bias, gamma, beta, moving mean and variance: none at its initial value.
+        const base = [0, -1, 0.5, -1, -1, 0.2];
+        const weights = readWeights(folded).map((w, i) => (i >= 1 && i < 6 ? w.map(() => base[i] + random.next() * (i === 2 ? 1 : 2)) : w));
+        writeWeights(folded, weights);
+        writeWeights(unfolded, weights);
+        const x = Float32Array.from({ length: batch * folded.inputSize }, () => random.next());
+        const logits = [folded, unfolded].map((m) => {
+          engine.f32(m.input, x.length).set(x);
+          m.forward(batch, false);
+          return engine.f32(m.logits, batch * m.classes).slice();
+        });
+        const scale = Math.max(...logits[1].map(Math.abs));
+        logits[0].forEach((v, i) => expect(Math.abs(v - logits[1][i]), `logit ${i}`).toBeLessThanOrEqual(1e-5 * scale));
+        expect((folded.layers[1] as unknown as { inferenceFolded: boolean }).inferenceFolded).toBe(true);
+        expect((unfolded.layers[2] as unknown as { inferenceFolded: boolean }).inferenceFolded).toBe(false);
+        engine.release(mark);
+      });
+    }
+  });
+}

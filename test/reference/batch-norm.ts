@@ -70,3 +70,15 @@ export function batchNormBackwardRef(
   }
   return { dx, dgamma, dbeta };
 }
+
+/** The inference pass folded into a linear layer's weights [rows, channels] and bias: W·s and (b - mean)·s + beta, s = gamma/√(variance + ε). */
+export function batchNormFoldRef(
+  weights: ArrayLike<number>, bias: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>, movingMean: ArrayLike<number>, movingVariance: ArrayLike<number>,
+  rows: number, channels: number, epsilon: number,
+): { weights: Float64Array; bias: Float64Array } {
+  const s = Float64Array.from(gamma, (g, c) => g / Math.sqrt(movingVariance[c] + epsilon));
+  return {
+    weights: Float64Array.from({ length: rows * channels }, (_, i) => weights[i] * s[i % channels]),
+    bias: Float64Array.from(bias, (b, c) => (b - movingMean[c]) * s[c] + beta[c]),
+  };
+}

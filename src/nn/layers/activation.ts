@@ -3,9 +3,10 @@
 // input, and its backward masks the incoming gradient where the output is not > 0. That is safe
 // because no layer before it reads its own output in backward except through "> 0" (a ReLU's or a
 // max pool's test), which max(x, 0) leaves as it was; batch normalization reads its input. Folds:
-// a 2x2 max pool after it may apply the ReLU's backward for it.
+// a 2x2 max pool after it may apply the ReLU's backward for it; a conv and batch norm before it
+// may apply the ReLU in their folded inference passes (batch-norm-fold.ts).
 import { shapeSize } from '../spec.js';
-import { BaseLayer, type LayerDefinition } from './layer.js';
+import { BaseLayer, type Layer, type LayerDefinition } from './layer.js';
 import { fail, onlyFields } from './fields.js';
 
 export type ActivationFunction = 'relu' | 'linear';
@@ -26,14 +27,27 @@ function activationFunction(value: unknown, where: string): ActivationFunction {
 class Activation extends BaseLayer<ActivationSpec> {
   readonly inPlace = true;
   private backwardDeferred = false;
+  private inferenceDeferred = false;
+  private next: Layer | undefined;
+
+  fold(_previous: Layer | undefined, next: Layer | undefined): void {
+    this.next = next;
+  }
 
   deferReluBackward(): boolean {
     this.backwardDeferred = this.spec.activation === 'relu';
     return this.backwardDeferred;
   }
 
-  forward(batch: number): void {
-    if (this.spec.activation === 'relu') this.k.reluForward(this.context.output, batch * shapeSize(this.inputShape));
+  deferInferenceRelu(): { next: Layer | undefined } | null {
+    if (this.spec.activation !== 'relu') return null;
+    this.inferenceDeferred = true;
+    return { next: this.next };
+  }
+
+  forward(batch: number, training: boolean): void {
+    if (this.spec.activation !== 'relu' || (this.inferenceDeferred && !training)) return;
+    this.k.reluForward(this.context.output, batch * shapeSize(this.inputShape));
   }
 
   backward(batch: number): void {

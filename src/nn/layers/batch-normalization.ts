@@ -4,10 +4,12 @@
 // (moving -= (moving - batch)·(1 - momentum)); evaluation and prediction use the moving ones.
 // Weights in Keras's order: gamma, beta (trainable), moving_mean, moving_variance (the model's
 // state block). Backward needs only the input and the saved per-channel mean and 1/std, not the
-// output, so a ReLU may be applied in place to the output.
+// output, so a ReLU may be applied in place to the output. Folds: a linear conv before it may take
+// over its inference passes (batch-norm-fold.ts).
 import type { Ptr } from '../../engine/kernel-table.js';
 import { shapeSize, type Shape } from '../spec.js';
-import { BaseLayer, type LayerContext, type LayerDefinition } from './layer.js';
+import { BaseLayer, type Layer, type LayerContext, type LayerDefinition } from './layer.js';
+import type { NormalizationToFold } from './batch-norm-fold.js';
 import { expectValue, fail, onlyFields } from './fields.js';
 
 export interface BatchNormalizationSpec {
@@ -36,6 +38,8 @@ class BatchNormalization extends BaseLayer<BatchNormalizationSpec> {
   /** Per channel: the batch's mean and 1/std (saved for backward), then two sums of scratch. */
   private stats: Ptr = 0;
   private statsValid = false;
+  private next: Layer | undefined;
+  private inferenceFolded = false;
 
   private get channels(): number {
     return this.inputShape[this.inputShape.length - 1];
@@ -54,13 +58,24 @@ class BatchNormalization extends BaseLayer<BatchNormalizationSpec> {
     this.stats = context.engine.reserve(4 * this.channels * 4, 'batch-norm statistics');
   }
 
+  fold(_previous: Layer | undefined, next: Layer | undefined): void {
+    this.next = next;
+  }
+
+  deferInferenceNormalization(): NormalizationToFold {
+    this.inferenceFolded = true;
+    const [gamma, beta, movingMean, movingVariance] = this.context.weights;
+    return { gamma, beta, movingMean, movingVariance, epsilon: this.spec.epsilon, output: this.context.output, next: this.next };
+  }
+
   forward(batch: number, training: boolean): void {
     const { input, output, weights } = this.context;
     const [gamma, beta, movingMean, movingVariance] = weights;
     const c = this.channels;
     if (!training) {
-      this.k.batchNormForwardInference(input, output, gamma, beta, movingMean, movingVariance, this.stat(1), this.rows(batch), c, c, this.spec.epsilon);
       this.statsValid = false;
+      if (this.inferenceFolded) return;
+      this.k.batchNormForwardInference(input, output, gamma, beta, movingMean, movingVariance, this.stat(1), this.rows(batch), c, c, this.spec.epsilon);
       return;
     }
     // 1 - momentum in f64, rounded once to f32 by the kernel's argument, as TF.js's scalar is.

@@ -43,11 +43,12 @@ export class WinogradConvolution {
     this.z = engine.reserve(maxBatch * this.tiles * this.elements * g.outChannels * 4, 'Winograd gradient tiles');
   }
 
-  forward(batch: number): void {
-    const { input, output, weights, scratch, kernels: k } = this.context;
+  /** The layer's forward, or with other operands (a batch norm's folded weights, batch-norm-fold.ts). */
+  forward(batch: number, kernel = this.context.weights[0], bias = this.context.weights[1], output = this.context.output, relu = this.g.relu): void {
+    const { input, scratch, kernels: k } = this.context;
     const g = this.g;
-    k.winogradTransformKernel(weights[0], this.u, scratch.pack, g.inChannels, g.outChannels, 0, g.variant);
-    k.winogradForward(input, this.u, weights[1], output, scratch.pack, batch, g.height, g.width, g.inChannels, g.outHeight, g.outWidth, g.outChannels, 0, g.relu ? 1 : 0, g.variant);
+    k.winogradTransformKernel(kernel, this.u, scratch.pack, g.inChannels, g.outChannels, 0, g.variant);
+    k.winogradForward(input, this.u, bias, output, scratch.pack, batch, g.height, g.width, g.inChannels, g.outHeight, g.outWidth, g.outChannels, 0, relu ? 1 : 0, g.variant);
   }
 
   /**

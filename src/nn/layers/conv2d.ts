@@ -7,12 +7,15 @@
 // saves nothing for backward but the input and output, and, at stride 1, Winograd's minimal
 // filtering (conv2d-winograd.ts) for 3x3 and 5x5 layers with enough channels and the one-channel
 // kernels. Folds (direct only): a 2x2 max pool right after it is done inline in the forward; a
-// following max pool may apply this layer's ReLU backward for it (either algorithm).
+// following max pool may apply this layer's ReLU backward for it (either algorithm); a linear layer
+// takes over the inference passes of a batch norm after it, and of the ReLU and max pool after that
+// (batch-norm-fold.ts).
 import type { Kernels, Ptr } from '../../engine/kernel-table.js';
 import type { Activation, Shape } from '../spec.js';
 import { BaseLayer, type ConvolutionChoice, type Layer, type LayerContext, type LayerDefinition } from './layer.js';
 import { activation, expectValue, fail, intIn, onlyFields, squarePair } from './fields.js';
 import { WinogradConvolution } from './conv2d-winograd.js';
+import { InferenceFold } from './batch-norm-fold.js';
 
 export interface Conv2DSpec {
   type: 'conv2d';
@@ -102,6 +105,7 @@ class Conv2D extends BaseLayer<Conv2DSpec> {
    * forward pads afresh.
    */
   private padded: Ptr = 0;
+  private inferenceFold: InferenceFold | null = null;
 
   constructor(spec: Conv2DSpec, inputShape: Shape, outputShape: Shape, readonly algorithm: ConvolutionAlgorithm) {
     super(spec, inputShape, outputShape);
@@ -161,6 +165,8 @@ class Conv2D extends BaseLayer<Conv2DSpec> {
 
   fold(_previous: Layer | undefined, next: Layer | undefined): void {
     const [oh, ow] = this.outputShape;
+    const poolsInline = !this.winograd && this.k.conv2dPoolsInline(oh, ow) === 1;
+    if (this.spec.activation === 'linear') this.inferenceFold = InferenceFold.after(this.context, next, this.patch, this.spec.filters, poolsInline);
     if (this.winograd || !next?.deferPoolForward || !this.k.conv2dPoolsInline(oh, ow)) return;
     this.poolInline = next.deferPoolForward();
   }
@@ -174,20 +180,26 @@ class Conv2D extends BaseLayer<Conv2DSpec> {
 
   forward(batch: number, training: boolean): void {
     if (this.padded) this.k.zeroPad2d(this.context.input, this.padded, ...this.padArgs(batch));
-    if (this.winograd) return this.winograd.forward(batch);
-    const { output, weights, scratch } = this.context;
+    const { weights, output } = this.context;
+    const folded = training ? null : this.inferenceFold?.operands();
+    if (folded) return this.convolve(batch, false, folded.weights, folded.bias, folded.output, folded.relu, folded.pool);
+    this.convolve(batch, training, weights[0], weights[1], output, this.spec.activation === 'relu', this.poolInline);
+  }
+
+  private convolve(batch: number, training: boolean, kernel: Ptr, bias: Ptr, output: Ptr, withRelu: boolean, pool: { output: Ptr; argmax: Ptr } | null): void {
+    if (this.winograd) return this.winograd.forward(batch, kernel, bias, output, withRelu);
+    const { scratch } = this.context;
     const input = this.source;
-    const relu = this.spec.activation === 'relu' ? 1 : 0;
-    const pool = this.poolInline;
+    const relu = withRelu ? 1 : 0;
     if (this.algorithm.kind === 'single') {
       const [oh, ow, f] = this.outputShape;
       // A forward pass for prediction needs only the pooled maxima: no output, no argmax (no
       // backward pass follows it).
       const keep = !pool || training;
-      this.k.conv2dSingleChannelForward(input, weights[0], weights[1], keep ? output : 0, batch, this.windows.paddedHeight, this.windows.paddedWidth, oh, ow, f, this.spec.kernelSize, relu, pool ? pool.output : 0, pool && keep ? pool.argmax : 0);
+      this.k.conv2dSingleChannelForward(input, kernel, bias, keep ? output : 0, batch, this.windows.paddedHeight, this.windows.paddedWidth, oh, ow, f, this.spec.kernelSize, relu, pool ? pool.output : 0, pool && keep ? pool.argmax : 0);
       return;
     }
-    this.k.conv2dForward(input, weights[0], weights[1], output, scratch.pack, batch, ...this.geometry, relu, pool ? pool.output : 0, pool ? pool.argmax : 0);
+    this.k.conv2dForward(input, kernel, bias, output, scratch.pack, batch, ...this.geometry, relu, pool ? pool.output : 0, pool ? pool.argmax : 0);
   }
 
   backward(batch: number): void {

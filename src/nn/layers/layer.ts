@@ -9,6 +9,7 @@ import type { Kernels, Ptr } from '../../engine/kernel-table.js';
 import type { Shape } from '../spec.js';
 import type { LayerSpec } from './index.js';
 import type { Random } from '../../util/random.js';
+import type { NormalizationToFold } from './batch-norm-fold.js';
 
 /** One weight tensor of a layer, in the order Keras lists them. */
 export interface WeightSpec {
@@ -58,6 +59,12 @@ export interface Foldable {
   deferMaskBackward?(): Ptr;
   /** Let the previous layer compute this 2x2 max pool's forward inline; returns where it must write. */
   deferPoolForward?(): { output: Ptr; argmax: Ptr } | null;
+  /** Inference passes only (batch-norm-fold.ts): this batch norm's statistics, folded into the linear layer before it; it skips them. */
+  deferInferenceNormalization?(): NormalizationToFold;
+  /** Inference passes only: skip this ReLU (the layer before applies it); returns the layer after it, or null when there is no ReLU to skip. */
+  deferInferenceRelu?(): { next: Layer | undefined } | null;
+  /** Inference passes only: let a layer before compute this 2x2 max pool inline; returns where it must write. */
+  deferInferencePoolForward?(): { output: Ptr; argmax: Ptr };
 }
 
 /** A layer of a built model. Backward adds (+=) into its weight gradients and writes dInput. */

@@ -1,7 +1,8 @@
 // MaxPooling2D 2x2, stride 2, 'valid' (odd sizes floor, as Keras). The argmax of each window is
 // saved in forward so backward is a scatter. Folds: the backward applies a preceding ReLU's
 // backward (the window's max is the ReLU output at the argmax) and the mask of a dropout applied
-// in place to its output, and a convolution before it may compute the forward inline.
+// in place to its output, and a convolution before it may compute the forward inline (or, with
+// a batch norm folded into it, the inference passes only).
 import type { Ptr } from '../../engine/kernel-table.js';
 import { shapeSize, type Shape } from '../spec.js';
 import { BaseLayer, type Layer, type LayerContext, type LayerDefinition } from './layer.js';
@@ -19,6 +20,8 @@ class MaxPooling2D extends BaseLayer<MaxPooling2DSpec> {
   /** The mask of a dropout in place on this output, applied to the incoming gradient (0: none). */
   private maskAfter: Ptr = 0;
   private forwardInline = false;
+  /** A convolution before it computes inference passes inline (batch-norm-fold.ts). */
+  private inferenceInline = false;
 
   bind(context: LayerContext): void {
     super.bind(context);
@@ -30,13 +33,18 @@ class MaxPooling2D extends BaseLayer<MaxPooling2DSpec> {
     return { output: this.context.output, argmax: this.argmax };
   }
 
+  deferInferencePoolForward(): { output: Ptr; argmax: Ptr } {
+    this.inferenceInline = true;
+    return { output: this.context.output, argmax: this.argmax };
+  }
+
   fold(previous: Layer | undefined, next: Layer | undefined): void {
     this.reluBefore = previous?.deferReluBackward?.() ?? false;
     this.maskAfter = next?.deferMaskBackward?.() ?? 0;
   }
 
-  forward(batch: number): void {
-    if (this.forwardInline) return;
+  forward(batch: number, training: boolean): void {
+    if (this.forwardInline || (this.inferenceInline && !training)) return;
     const [h, w, c] = this.inputShape;
     this.k.maxPool2x2Forward(this.context.input, this.context.output, this.argmax, batch, h, w, c, 0);
   }
