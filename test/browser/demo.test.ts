@@ -131,6 +131,18 @@ describe.skipIf(blocked)('demo page in Chromium', () => {
   });
 
   // Last: the page reports the failure on the console too, which the test above would count.
+  it('offers cnn-plus (batch norm, same padding, augmentation) and trains it', async () => {
+    await page.waitForSelector('#train:not([disabled])', { timeout: 30_000 });
+    await page.selectOption('#dataset', 'mnist');
+    await page.selectOption('#model', 'cnn-plus');
+    await page.fill('#epochs', '1');
+    await page.selectOption('#limit', '5000');
+    await page.click('#train');
+    await page.waitForSelector('#test-accuracy[data-value]', { timeout: 120_000 });
+    expect(Number(await page.getAttribute('#test-accuracy', 'data-value'))).toBeGreaterThan(0.9);
+    await page.selectOption('#model', 'mlp');
+  }, 150_000);
+
   it('stops a diverging run with the CLI\'s one-line message', async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.fill('#learning-rate', '1e9');

@@ -54,7 +54,8 @@ describe.skipIf(!built || !DATA_DIR)('the packed tarball in an empty project', (
 
   it('is small, and holds the builds, workers and types but no tests or sources', () => {
     const kib = statSync(tarball).size / 1024;
-    expect(kib).toBeLessThan(300);
+    // A bound that catches a stray file (a source map, a test fixture), with room for new kernels.
+    expect(kib).toBeLessThan(400);
     const installed = join(node, 'node_modules/simdnet');
     for (const file of ['dist/index.js', 'dist/simdnet.js', 'dist/simdnet-worker.js', 'dist/simdnet.fma.wasm', 'dist/web/simdnet.js', 'dist/web/simdnet.worker.js', 'dist/web/simdnet.kernel-worker.js', 'dist/web/simdnet.simd.wasm', 'dist/types/index.d.ts', 'dist/types/web/index.d.ts', 'bin/simdnet.js', 'LICENSE', 'README.md']) {
       expect(existsSync(join(installed, file)), file).toBe(true);

@@ -12,7 +12,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Engine } from '../../src/engine/engine.js';
-import { MODEL_NAMES } from '../../src/nn/models.js';
+import { NOTEBOOK_MODELS } from '../../src/nn/models.js';
 import { trainingDigest } from './digest.js';
 
 const DIGESTS: Record<string, { fma: string; plain: string }> = {
@@ -37,8 +37,8 @@ const engines: Engine[] = [];
 afterAll(() => engines.forEach((e) => e.close()));
 
 describe('pinned weight digests of the notebook models', () => {
-  it('lists every named model', () => {
-    expect(Object.keys(DIGESTS).sort()).toEqual([...MODEL_NAMES].sort());
+  it('lists every notebook model', () => {
+    expect(Object.keys(DIGESTS).sort()).toEqual([...NOTEBOOK_MODELS].sort());
   });
 
   for (const fma of ['on', 'off'] as const) {
@@ -49,10 +49,10 @@ describe('pinned weight digests of the notebook models', () => {
         expect(engine.variant.fma).toBe(fma === 'on');
         const got: Record<string, string> = {};
         const auto: Record<string, string> = {};
-        for (const name of MODEL_NAMES) got[name] = await trainingDigest(engine, name, 'direct');
+        for (const name of NOTEBOOK_MODELS) got[name] = await trainingDigest(engine, name, 'direct');
         for (const name of CONVOLUTIONAL) auto[name] = await trainingDigest(engine, name, 'auto');
         if (process.env.SIMDNET_PRINT_DIGESTS) console.log(`fma ${fma}, ${threads} thread(s):`, JSON.stringify({ direct: got, auto }, null, 1));
-        for (const name of MODEL_NAMES) expect(got[name], name).toBe(DIGESTS[name][fma === 'on' ? 'fma' : 'plain']);
+        for (const name of NOTEBOOK_MODELS) expect(got[name], name).toBe(DIGESTS[name][fma === 'on' ? 'fma' : 'plain']);
         for (const name of CONVOLUTIONAL) expect(auto[name], `${name} (--conv auto)`).toBe(AUTO_DIGESTS[name][fma === 'on' ? 'fma' : 'plain']);
       }, 120_000);
     }
