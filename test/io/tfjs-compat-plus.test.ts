@@ -4,7 +4,8 @@
 //   probabilities on 1,000 test images (within 1e-4);
 // - a model with batch normalization, 'same' padding and a stride-2 convolution, built, trained
 //   and saved by TF.js itself, scores in `simdnet evaluate` exactly the accuracy TF.js measures.
-// TF.js runs on its wasm backend here (XNNPACK: the cpu backend takes minutes for cnn-plus).
+// TF.js predicts cnn-plus on its wasm backend (XNNPACK: the cpu backend takes minutes for it) and
+// trains its own model on the cpu backend (the wasm backend cannot train convolutions).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,6 @@ describe.skipIf(!haveData)('cnn-plus and TF.js-built batch-norm / same / stride-
 
   beforeAll(async () => {
     setWasmPaths(join(import.meta.dirname, '../../node_modules/@tensorflow/tfjs-backend-wasm/dist/'));
-    await tf.setBackend('wasm');
     engine = await Engine.create();
     mnist = await loadDataset('mnist', { dataDir, onProgress: () => {} });
     images = Float32Array.from(mnist.test.images.subarray(0, N * 784), (v) => v / 255);
@@ -51,16 +51,19 @@ describe.skipIf(!haveData)('cnn-plus and TF.js-built batch-norm / same / stride-
   };
 
   it('cnn-plus saved by simdnet predicts in TF.js as in simdnet (1e-4 on 1,000 test images)', async () => {
+    await tf.setBackend('wasm');
     const dir = join(tmp, 'cnn-plus');
     const result = await train(engine, modelSpec('cnn-plus'), mnist, {
-      epochs: 1,
+      // Enough steps (560) for the moving statistics (momentum 0.99) to catch up with weights that
+      // move fast early on: after one such epoch (280 steps) the test accuracy was still 37%.
+      epochs: 2,
       batchSize: 64,
       seed: 0,
       validationSplit: 0.1,
-      limit: 3000,
+      limit: 20_000,
       onTrained: (model) => saveModel(dir, model, { dataset: 'mnist', classNames: mnist.classNames }),
     });
-    expect(result.testAccuracy).toBeGreaterThan(0.8); // trained: its moving statistics have moved
+    expect(result.testAccuracy).toBeGreaterThan(0.9); // trained: its moving statistics have moved
 
     const tfModel = await tf.loadLayersModel(fileLoadHandler(dir));
     expect(tfModel.layers.map((l) => l.getClassName())).toContain('BatchNormalization');
@@ -78,6 +81,7 @@ describe.skipIf(!haveData)('cnn-plus and TF.js-built batch-norm / same / stride-
   }, 240_000);
 
   it.skipIf(!haveBuild)('a model built and trained by TF.js (batch norm, same padding, stride 2) scores its TF.js accuracy in simdnet evaluate', async () => {
+    await tf.setBackend('cpu');
     const dir = join(tmp, 'from-tfjs');
     const model = tf.sequential({
       layers: [
@@ -93,10 +97,10 @@ describe.skipIf(!haveData)('cnn-plus and TF.js-built batch-norm / same / stride-
       ],
     });
     model.compile({ optimizer: tf.train.adam(0.003), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    const count = 4000;
+    const count = 1024;
     const x = tf.tensor4d(Float32Array.from(mnist.train.images.subarray(0, count * 784), (v) => v / 255), [count, 28, 28, 1]);
     const y = tf.oneHot(tf.tensor1d(Array.from(mnist.train.labels.subarray(0, count)), 'int32'), 10);
-    await model.fit(x, y, { epochs: 2, batchSize: 64, verbose: 0 });
+    await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
     await model.save(fileSaveHandler(dir));
 
     const testCount = mnist.test.count;
@@ -105,7 +109,7 @@ describe.skipIf(!haveData)('cnn-plus and TF.js-built batch-norm / same / stride-
     let correct = 0;
     for (let i = 0; i < testCount; i++) if (predicted[i] === mnist.test.labels[i]) correct++;
     const tfjsAccuracy = correct / testCount;
-    expect(tfjsAccuracy).toBeGreaterThan(0.9); // its moving statistics are trained ones, not the initial 0 and 1
+    expect(tfjsAccuracy).toBeGreaterThan(0.5); // it learned: its weights and moving statistics are trained ones
 
     const evaluated = await startCli(['evaluate', '--model', dir, '--dataset', 'mnist', '--data-dir', dataDir, '--json']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
