@@ -7,7 +7,7 @@
 import type { Engine } from '../engine/engine.js';
 import { KERNEL_NAMES, type Kernels } from '../engine/kernel-table.js';
 import { planModel } from '../nn/model-spec.js';
-import { MODELS } from '../nn/models.js';
+import { MODELS, NOTEBOOK_MODELS } from '../nn/models.js';
 import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
 import type { ImageSplit } from '../train/split.js';
 import { stepper } from '../train/throughput.js';
@@ -31,7 +31,7 @@ export interface LayerShape {
 }
 
 /** Every conv and dense layer of `models` (default: the four named ones), in model and layer order. */
-export function layerShapes(models: Record<string, ModelSpec> = MODELS): LayerShape[] {
+export function layerShapes(models: Record<string, ModelSpec> = Object.fromEntries(NOTEBOOK_MODELS.map((name) => [name, MODELS[name]]))): LayerShape[] {
   const shapes: LayerShape[] = [];
   for (const [model, spec] of Object.entries(models)) {
     const counts = { conv2d: 0, dense: 0 };

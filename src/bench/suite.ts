@@ -5,7 +5,10 @@
 // engines of a given thread count and says what machine it is. Free of Node and DOM APIs.
 import type { Engine } from '../engine/engine.js';
 import { SimdnetError } from '../engine/errors.js';
-import { MODELS, MODEL_NAMES } from '../nn/models.js';
+import { MODELS, NOTEBOOK_MODELS } from '../nn/models.js';
+
+/** The suite measures the notebook's four models: a fixed workload, comparable across machines and versions. */
+const MODEL_NAMES = NOTEBOOK_MODELS;
 import { INFERENCE_BATCH, measureInferenceThroughput } from '../train/inference-throughput.js';
 import type { ImageSplit } from '../train/split.js';
 import { measureThroughput } from '../train/throughput.js';

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, browserTestsBlocked, launchChromium, serve, type Served } from './helpers.js';
-import { MODEL_NAMES } from '../../src/nn/models.js';
+import { NOTEBOOK_MODELS } from '../../src/nn/models.js';
 import { layerShapes } from '../../src/bench/kernel-suite.js';
 import { suiteThreadCounts } from '../../src/bench/suite.js';
 
@@ -52,7 +52,7 @@ describe.skipIf(blocked)('Benchmark this device, in Chromium', () => {
     const rowKeys = (table: string) => page.locator(`table[data-table="${table}"] tbody tr`).evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.row));
     for (const table of ['training', 'inference']) {
       expect(await headers(table)).toEqual(['model', ...labels, ...scaling]);
-      expect(await rowKeys(table)).toEqual(MODEL_NAMES);
+      expect(await rowKeys(table)).toEqual(NOTEBOOK_MODELS);
       const figures = await page.locator(`table[data-table="${table}"] tbody td:nth-child(2)`).allTextContents();
       for (const figure of figures) expect(Number(figure.replace(/,/g, ''))).toBeGreaterThan(0);
     }

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { haveBuild, haveData, startCli } from '../train/cli-run.js';
-import { MODEL_NAMES } from '../../src/nn/models.js';
+import { NOTEBOOK_MODELS as MODEL_NAMES } from '../../src/nn/models.js';
 import { layerShapes } from '../../src/bench/kernel-suite.js';
 import { suiteThreadCounts } from '../../src/bench/suite.js';
 import { VERSION } from '../../src/version.js';

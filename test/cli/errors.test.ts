@@ -47,7 +47,7 @@ const usageErrors: [string, string[], RegExp][] = [
   ['positional argument', ['train', 'mlp'], /train: Unexpected argument 'mlp'/],
   ['flag without its value', ['train', '--model', 'mlp', '--dataset', 'mnist', '--epochs'], /--epochs/],
   ['missing --model', ['train', '--dataset', 'mnist'], /--model is required/],
-  ['unknown --model', ['train', '--model', 'resnet', '--dataset', 'mnist'], /--model expects one of cnn, cnn-tuned, mlp, mlp-tuned, got 'resnet'/],
+  ['unknown --model', ['train', '--model', 'resnet', '--dataset', 'mnist'], /--model expects one of cnn, cnn-tuned, mlp, mlp-tuned, cnn-plus, got 'resnet'/],
   ['missing --dataset', ['train', '--model', 'mlp'], /--dataset is required/],
   ['unknown --dataset', ['train', '--model', 'mlp', '--dataset', 'cifar'], /--dataset expects one of mnist, fashion-mnist, got 'cifar'/],
   ['--epochs 0', mnist(['--epochs', '0']), /--epochs expects an integer >= 1, got '0'/],
