@@ -11,7 +11,7 @@ export * from './conv-single-channel';
 export * from './pool';
 export * from './activation';
 export * from './batch-norm';
-export * from './loss';
+export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from './loss';
 export { rngSeed, rngAdvance, threefry2x32 } from './random';
 export * from './dropout';
 export * from './adam';

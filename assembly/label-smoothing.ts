@@ -1,7 +1,7 @@
 // Softmax cross-entropy against smoothed targets t = (1 - ε)·onehot + ε/K (Keras's and TF.js's
 // label_smoothing), beside loss.ts rather than in it so that a loss without smoothing runs the
 // plain kernels, whose arithmetic is pinned by the notebook models' digests.
-import { softmaxCrossEntropyForward } from './loss';
+import { rowMax, softmaxRow } from './loss';
 
 /** The off-label target ε/K in f32, as TF.js forms it (ε and K as f32, one division). */
 // @ts-ignore: decorator
@@ -24,26 +24,22 @@ function onTarget(smoothing: f32, classes: i32): f32 {
  * smoothing ε in [0, 1).
  */
 export function softmaxCrossEntropySmoothedForward(logits: usize, labels: usize, probs: usize, rows: i32, classes: i32, smoothing: f32): f64 {
-  softmaxCrossEntropyForward(logits, labels, probs, rows, classes);
   const off = <f64>offTarget(smoothing, classes);
   const on = <f64>onTarget(smoothing, classes);
+  const stride = <usize>classes << 2;
   let loss: f64 = 0;
   let z = logits;
+  let p = probs;
   for (let r = 0; r < rows; r++) {
-    let max = load<f32>(z);
-    for (let c = 1; c < classes; c++) {
-      const v = load<f32>(z + (<usize>c << 2));
-      if (v > max) max = v;
-    }
-    let sum: f64 = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - <f64>max);
-    const logSum = Math.log(sum);
+    const max = rowMax(z, classes);
+    const logSum = Math.log(softmaxRow(z, p, classes, max));
     const label = load<i32>(labels + (<usize>r << 2));
     for (let c = 0; c < classes; c++) {
       const t = c == label ? on : off;
       loss += t * (logSum - (<f64>load<f32>(z + (<usize>c << 2)) - <f64>max));
     }
-    z += <usize>classes << 2;
+    z += stride;
+    p += stride;
   }
   return loss;
 }

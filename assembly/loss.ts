@@ -14,29 +14,38 @@ export function softmaxCrossEntropyForward(logits: usize, labels: usize, probs: 
   let z = logits;
   let p = probs;
   for (let r = 0; r < rows; r++) {
-    let max = load<f32>(z);
-    for (let c = 1; c < classes; c++) {
-      const v = load<f32>(z + (<usize>c << 2));
-      if (v > max) max = v;
-    }
-    let sum: f64 = 0;
-    for (let c = 0; c < classes; c++) {
-      const e = Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - <f64>max);
-      sum += e;
-      store<f32>(p + (<usize>c << 2), <f32>e);
-    }
-    const inv = 1.0 / sum;
-    for (let c = 0; c < classes; c++) {
-      const q = p + (<usize>c << 2);
-      // Recompute from the f64 exp rather than the stored f32 so probs round once.
-      store<f32>(q, <f32>(Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - <f64>max) * inv));
-    }
+    const max = rowMax(z, classes);
+    const sum = softmaxRow(z, p, classes, max);
     const label = load<i32>(labels + (<usize>r << 2));
     loss += Math.log(sum) - (<f64>load<f32>(z + (<usize>label << 2)) - <f64>max);
     z += stride;
     p += stride;
   }
   return loss;
+}
+
+/** The largest of a row's `classes` logits. */
+// @ts-ignore: decorator
+@inline
+export function rowMax(z: usize, classes: i32): f32 {
+  let max = load<f32>(z);
+  for (let c = 1; c < classes; c++) {
+    const v = load<f32>(z + (<usize>c << 2));
+    if (v > max) max = v;
+  }
+  return max;
+}
+
+/** p[c] = exp(z[c] - max) / Σ, the softmax of one row; returns Σ = Σ_c exp(z[c] - max) in f64. */
+// @ts-ignore: decorator
+@inline
+export function softmaxRow(z: usize, p: usize, classes: i32, max: f32): f64 {
+  let sum: f64 = 0;
+  for (let c = 0; c < classes; c++) sum += Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - <f64>max);
+  const inv = 1.0 / sum;
+  // Each p from its own f64 exp, so that it rounds once.
+  for (let c = 0; c < classes; c++) store<f32>(p + (<usize>c << 2), <f32>(Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - <f64>max) * inv));
+  return sum;
 }
 
 /**
