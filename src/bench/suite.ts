@@ -1,14 +1,12 @@
 // The benchmark suite for comparing CPUs: the kernel table (kernel-suite.ts), training throughput
 // (the code of `simdnet bench`) and inference throughput (that of `simdnet bench --inference`) of
-// the four named models, each at 1, 2, 4, ... and N threads, with the machine described. The CLI
-// (`simdnet bench --suite`) and the browser worker run this same function; each host supplies
+// the notebook's four models (a fixed workload, comparable across machines and versions), each at
+// 1, 2, 4, ... and N threads, with the machine described. The CLI (`simdnet bench --suite`) and
+// the browser worker run this same function; each host supplies
 // engines of a given thread count and says what machine it is. Free of Node and DOM APIs.
 import type { Engine } from '../engine/engine.js';
 import { SimdnetError } from '../engine/errors.js';
 import { MODELS, NOTEBOOK_MODELS } from '../nn/models.js';
-
-/** The suite measures the notebook's four models: a fixed workload, comparable across machines and versions. */
-const MODEL_NAMES = NOTEBOOK_MODELS;
 import { INFERENCE_BATCH, measureInferenceThroughput } from '../train/inference-throughput.js';
 import type { ImageSplit } from '../train/split.js';
 import { measureThroughput } from '../train/throughput.js';
@@ -50,7 +48,7 @@ export interface SuiteTiming {
   repeats: number;
 }
 
-const everyModel = (counts: StepCounts): Record<string, StepCounts> => Object.fromEntries(MODEL_NAMES.map((name) => [name, counts]));
+const everyModel = (counts: StepCounts): Record<string, StepCounts> => Object.fromEntries(NOTEBOOK_MODELS.map((name) => [name, counts]));
 
 /**
  * standard: about 15 s per thread count on this project's 2-core machine, each training or
@@ -171,13 +169,13 @@ export async function runSuite(
   const date = new Date().toISOString();
 
   const shapes = layerShapes();
-  const steps = options.threads.length * (shapes.length * 2 + MODEL_NAMES.length * 2);
+  const steps = options.threads.length * (shapes.length * 2 + NOTEBOOK_MODELS.length * 2);
   let step = 0;
   const done = (text: string): void => onProgress?.({ step: ++step, steps, text });
 
   const kernels = new Map<string, KernelTableRow>();
-  const training = MODEL_NAMES.map((model): TrainingRow => ({ model, batchSize: TRAINING_BATCH, results: [] }));
-  const inference = MODEL_NAMES.map((model): InferenceRow => ({ model, batchSize: INFERENCE_BATCH, results: [] }));
+  const training = NOTEBOOK_MODELS.map((model): TrainingRow => ({ model, batchSize: TRAINING_BATCH, results: [] }));
+  const inference = NOTEBOOK_MODELS.map((model): InferenceRow => ({ model, batchSize: INFERENCE_BATCH, results: [] }));
   let fma: boolean | undefined;
   const ran: number[] = [];
   for (const threads of options.threads) {
@@ -187,7 +185,7 @@ export async function runSuite(
       ran.push(engine.threads);
       fma ??= engine.variant.fma;
       const on = `${engine.threads} thread${engine.threads > 1 ? 's' : ''}`;
-      for (const name of MODEL_NAMES) {
+      for (const name of NOTEBOOK_MODELS) {
         kernelRows(engine, MODELS[name], images, kernelTiming, (row) => {
           const key = `${row.model} ${row.layer} ${row.pass}`;
           const { threads: t, gflops, peakGflops, ofPeak, ...rest } = row;
@@ -198,12 +196,12 @@ export async function runSuite(
         });
       }
       const run = (counts: StepCounts, batchSize: number) => ({ batchSize, warmupBatches: counts.warmup, batches: counts.steps, repeats, seed: 0 });
-      MODEL_NAMES.forEach((name, i) => {
+      NOTEBOOK_MODELS.forEach((name, i) => {
         const measured = measureThroughput(engine, MODELS[name], images, run(timing.training[name], TRAINING_BATCH));
         training[i].results.push({ threads: engine.threads, samplesPerSecond: measured.samplesPerSecond, repeats: measured.repeats });
         done(`${on}: training ${name}: ${Math.round(measured.samplesPerSecond)} samples/s`);
       });
-      MODEL_NAMES.forEach((name, i) => {
+      NOTEBOOK_MODELS.forEach((name, i) => {
         const measured = measureInferenceThroughput(engine, MODELS[name], images, run(timing.inference[name], INFERENCE_BATCH));
         inference[i].results.push({ threads: engine.threads, imagesPerSecond: measured.imagesPerSecond, repeats: measured.repeats });
         done(`${on}: inference ${name}: ${Math.round(measured.imagesPerSecond)} images/s`);

@@ -1,8 +1,8 @@
 // The embedding API (dist/web/simdnet.js) as a page's own script uses it, in Chromium: a custom
 // model trains in the worker, weights round-trip exactly, errors arrive as one readable line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { browserTestsBlocked, launchChromium, serve, type Served } from './helpers.js';
+import type { Page } from 'playwright-core';
+import { browserTestsBlocked, openBundlePage, type BundlePage } from './helpers.js';
 import { threadNote } from '../../src/web/index.js';
 
 describe('threadNote', () => {
@@ -17,23 +17,15 @@ describe('threadNote', () => {
 const blocked = browserTestsBlocked();
 
 describe.skipIf(blocked)('embedding API in Chromium', () => {
-  let server: Served;
-  let browser: Browser;
+  let opened: BundlePage;
   let page: Page;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([serve(), launchChromium()]);
-    page = await browser.newPage();
-    // Any page of the origin will do; the demo's own start-up runs beside ours.
-    await page.goto(server.url);
-    // A string, so that vitest leaves this import() alone; the page loads the bundle as a module.
-    await page.evaluate("import('/simdnet.js').then((m) => { window.simdnet = m; })");
+    opened = await openBundlePage();
+    page = opened.page;
   }, 30_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => opened?.close());
 
   it('trains a custom model, evaluates, predicts, and round-trips its weights', async () => {
     const result = await page.evaluate(async () => {

@@ -2,25 +2,19 @@
 // trains it through the same loop as Node, so the augmentation runs there too (the weights differ
 // from the same spec without it), and two models of the same spec and seed end identical.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { browserTestsBlocked, launchChromium, serve, type Served } from './helpers.js';
+import type { Page } from 'playwright-core';
+import { browserTestsBlocked, openBundlePage, type BundlePage } from './helpers.js';
 
 describe.skipIf(browserTestsBlocked())('augmentation and label smoothing in Chromium', () => {
-  let server: Served;
-  let browser: Browser;
+  let opened: BundlePage;
   let page: Page;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([serve(), launchChromium()]);
-    page = await browser.newPage();
-    await page.goto(server.url);
-    await page.evaluate("import('/simdnet.js').then((m) => { window.simdnet = m; })");
+    opened = await openBundlePage();
+    page = opened.page;
   }, 30_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => opened?.close());
 
   it('trains an augmented spec in the worker, reproducibly', async () => {
     const result = await page.evaluate(async () => {

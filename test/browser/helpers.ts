@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,4 +75,27 @@ export function serve(extra: string[] = []): Promise<Served> {
       reject(new Error(`simdnet serve exited with ${code}:\n${output}`));
     });
   });
+}
+
+/** A page of `simdnet serve`'s origin in Chromium with the browser bundle loaded as window.simdnet. */
+export interface BundlePage {
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** Serves, launches Chromium and imports dist/web/simdnet.js into a page, as a page's own script would. */
+export async function openBundlePage(): Promise<BundlePage> {
+  const [server, browser] = await Promise.all([serve(), launchChromium()]);
+  const page = await browser.newPage();
+  // Any page of the origin will do; the demo's own start-up runs beside ours.
+  await page.goto(server.url);
+  // A string, so that vitest leaves this import() alone; the page loads the bundle as a module.
+  await page.evaluate("import('/simdnet.js').then((m) => { window.simdnet = m; })");
+  return {
+    page,
+    close: async () => {
+      await browser.close();
+      await server.stop();
+    },
+  };
 }

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { haveBuild, haveData, startCli } from '../train/cli-run.js';
-import { NOTEBOOK_MODELS as MODEL_NAMES } from '../../src/nn/models.js';
+import { NOTEBOOK_MODELS } from '../../src/nn/models.js';
 import { layerShapes } from '../../src/bench/kernel-suite.js';
 import { suiteThreadCounts } from '../../src/bench/suite.js';
 import { VERSION } from '../../src/version.js';
@@ -53,7 +53,7 @@ describe.skipIf(!haveBuild || !haveData)('simdnet bench --inference and --suite'
     expect(json.kernels.find((k: any) => k.model === 'cnn' && k.layer === 'conv1' && k.pass === 'backward').gradients).toBe('weights');
     expect(json.kernels.find((k: any) => k.model === 'cnn' && k.layer === 'conv2' && k.pass === 'backward').gradients).toBe('weights + input');
     for (const [section, unit, batch] of [['training', 'samplesPerSecond', 64], ['inference', 'imagesPerSecond', 256]] as const) {
-      expect(json[section].map((row: any) => row.model)).toEqual(MODEL_NAMES);
+      expect(json[section].map((row: any) => row.model)).toEqual(NOTEBOOK_MODELS);
       for (const row of json[section]) {
         expect(row.batchSize).toBe(batch);
         expect(row.results.map((x: any) => x.threads)).toEqual(threads);
@@ -68,7 +68,7 @@ describe.skipIf(!haveBuild || !haveData)('simdnet bench --inference and --suite'
     const scaling = threads.length > 1 ? [`${labels[labels.length - 1]} / 1`] : [];
     expect(md).toContain(`| ${['model', ...labels, ...scaling].join(' | ')} |`);
     expect(md).toContain(`| ${['model', 'layer', 'shape', 'pass', 'kernels', ...labels.flatMap((l) => [`GFLOP/s, ${l}`, 'of peak'])].join(' | ')} |`);
-    for (const name of MODEL_NAMES) expect(md).toMatch(new RegExp(`^\\| ${name} \\| [\\d,]+ \\|`, 'm'));
+    for (const name of NOTEBOOK_MODELS) expect(md).toMatch(new RegExp(`^\\| ${name} \\| [\\d,]+ \\|`, 'm'));
     expect(md).toMatch(/^\| cnn \| conv1 \| 28x28x1->32 k3 \| forward \| conv2d\w+/m);
     expect(md).toMatch(/^\| mlp-tuned \| dense3 \| 128->10 \| backward \(weights \+ input\) \| /m);
   }, 120_000);
