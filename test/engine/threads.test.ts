@@ -4,8 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { splitRange } from '../../src/engine/kernel-splits.js';
 import { Sequential } from '../../src/nn/sequential.js';
-import { Optimizer } from '../../src/optim/optimizer.js';
-import { trainStep } from '../../src/train/loop.js';
+import { trainThreeSteps } from '../train/three-steps.js';
 import { modelSpec } from '../../src/nn/models.js';
 import { Random } from '../../src/util/random.js';
 
@@ -102,19 +101,8 @@ for (const fma of ['off', 'on'] as const) {
             (e.pool as unknown as { takeSoloJob: () => boolean }).takeSoloJob = () => coin.next() < 0.5;
           }
           const spec = { ...modelSpec('cnn-tuned'), layers: modelSpec('cnn-tuned').layers.map((l) => (l.type === 'conv2d' ? { ...l, filters: 16 } : l)) };
-          const model = new Sequential(e, spec, { maxBatch: 32, seed: 5 });
-          const optimizer = new Optimizer(spec.optimizer, e, { kernels: model.kernels, params: model.params, grads: model.grads, count: model.paramFloats });
-          const images = e.reserve(32 * 784);
-          const labels = e.reserve(32);
-          const random = new Random(9);
-          e.u8(images, 32 * 784).forEach((_, i, a) => (a[i] = random.below(256)));
-          e.u8(labels, 32).forEach((_, i, a) => (a[i] = random.below(10)));
-          const order = Int32Array.from({ length: 32 }, (_, i) => i);
-          for (let step = 0; step < 3; step++) {
-            // 29 samples: the first dropout (12·12·16·29 elements) is large enough to split.
-            trainStep({ model, optimizer, spec, data: { images, labels }, stepsPerEpoch: 1, totalSteps: 3 }, order, 0, 29);
-          }
-          return e.f32(model.params, model.paramFloats).slice();
+          // 29 samples a step: the first dropout (12·12·16·29 elements) is large enough to split.
+          return trainThreeSteps(e, spec).params;
         }),
       );
       expect(params[1]).toEqual(params[0]);

@@ -7,11 +7,8 @@ import { Engine } from '../../src/engine/engine.js';
 import { canonicalJson, parseTrainingSpec } from '../../src/nn/model-spec.js';
 import { MODEL_NAMES, modelSpec } from '../../src/nn/models.js';
 import type { ConvolutionChoice } from '../../src/nn/layers/layer.js';
-import { Sequential } from '../../src/nn/sequential.js';
-import { Optimizer } from '../../src/optim/optimizer.js';
 import type { TrainingSpec } from '../../src/nn/spec.js';
-import { trainStep } from '../../src/train/loop.js';
-import { Random } from '../../src/util/random.js';
+import { trainThreeSteps } from '../train/three-steps.js';
 
 const head = { type: 'dense', units: 10, activation: 'softmax' };
 const parse = (layers: unknown[], inputShape = [9, 8, 2]) => parseTrainingSpec({ name: 'windows', inputShape, layers: [...layers, { type: 'flatten' }, head] }, 'spec.json');
@@ -69,18 +66,10 @@ const model: TrainingSpec = parseTrainingSpec(
 async function trainedWeights(threads: number, fma: 'on' | 'off', convolution: ConvolutionChoice): Promise<{ params: Float32Array; kinds: string[] }> {
   const e = await Engine.create({ threads, fma, shared: true });
   engines.push(e);
-  const net = new Sequential(e, model, { maxBatch: 32, seed: 5, convolution });
-  const optimizer = new Optimizer(model.optimizer, e, { kernels: net.kernels, params: net.params, grads: net.grads, count: net.paramFloats });
-  const images = e.reserve(32 * 784);
-  const labels = e.reserve(32);
-  const random = new Random(9);
-  e.u8(images, 32 * 784).forEach((_, i, a) => (a[i] = random.below(256)));
-  e.u8(labels, 32).forEach((_, i, a) => (a[i] = random.below(10)));
-  const order = Int32Array.from({ length: 32 }, (_, i) => i);
-  // 29 samples: every layer after the first has enough to split by samples.
-  for (let step = 0; step < 3; step++) trainStep({ model: net, optimizer, spec: model, data: { images, labels }, stepsPerEpoch: 1, totalSteps: 3 }, order, 0, 29);
+  // 29 samples a step: every layer after the first has enough to split by samples.
+  const { model: net, params } = trainThreeSteps(e, model, convolution);
   const kinds = net.layers.map((l) => (l as { algorithm?: { kind: string } }).algorithm?.kind ?? '-');
-  return { params: e.f32(net.params, net.paramFloats).slice(), kinds };
+  return { params, kinds };
 }
 
 for (const fma of ['off', 'on'] as const) {
