@@ -71,9 +71,9 @@ export function splitKernels(base: Kernels, pool: ThreadPool, packs: Ptr[]): Ker
         plans.add(values, plan);
       }
       if (plan === null) return run[name](...values);
-      // While the cores are contended the pool runs jobs alone: as the kernel itself, or as its
+      // While splitting does not pay the pool runs jobs alone: as the kernel itself, or as its
       // parts one after the other where they must stay parts.
-      const solo = pool.takeSoloJob();
+      const solo = pool.takeSoloJob(plan);
       if (solo && !plan.inParts) return run[name](...values);
       pool.begin();
       for (let thread = 0; thread < plan.calls.length; thread++) pool.queue(thread, plan.calls[thread][0], plan.calls[thread][1]);

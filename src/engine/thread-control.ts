@@ -7,10 +7,12 @@
 // (other processes competing for the cores) therefore never holds the job up: the pool's thread
 // runs its part too, and the job costs what it would on one thread. Parts compute the same
 // arithmetic whoever runs them (each has its own packing scratch), so results stay bit-identical.
-/** Int32 slots: generation (bumped per job; -1 tells workers to exit), finished parts, error flag. */
+/** Int32 slots: generation (bumped per job; -1 tells workers to exit), finished parts, error flag, solo hint. */
 export const GENERATION = 0;
 export const FINISHED = 1;
 export const FAILED = 2;
+/** Set by the pool while it runs jobs alone (solo-policy.ts): workers then sleep instead of spinning. */
+export const SOLO = 3;
 /** Then one claim flag per part (0 free, 1 taken), reset by the pool before each job. */
 export const CLAIMS = 4;
 /** Per part, in the Float64 call area: [callCount, then per call: id, argc, args...]. */
@@ -84,8 +86,15 @@ export function runParts(control: Int32Array, calls: Float64Array, parts: number
  */
 export const SPIN = 200000;
 
-/** Returns once control[slot] is no longer `value`: after at most `spin` loads, by sleeping. */
+/**
+ * Returns once control[slot] is no longer `value`: after at most `spin` loads, by sleeping. Stops
+ * spinning early once control[SOLO] is set (no job is coming soon; a spinning worker would take
+ * CPU from the thread doing the work).
+ */
 export function waitWhileEqual(control: Int32Array, slot: number, value: number, spin = SPIN): void {
-  for (let i = 0; i < spin; i++) if (Atomics.load(control, slot) !== value) return;
+  for (let i = 0; i < spin; i++) {
+    if (Atomics.load(control, slot) !== value) return;
+    if ((i & 63) === 0 && Atomics.load(control, SOLO) !== 0) break;
+  }
   while (Atomics.load(control, slot) === value) Atomics.wait(control, slot, value, 1000);
 }

@@ -3,23 +3,10 @@
 // claim and run parts of the job (thread-control.ts: their own part first, then any left). One
 // job = one fork/join: queue calls per part, run, wait until every part is done.
 // Workers are created by a host-specific spawner (worker_threads in Node, Web Workers in pages).
-import { CALL_STRIDE, CLAIMS, FAILED, FINISHED, GENERATION, MAX_ARGS, MAX_CALLS, THREAD_STRIDE, controlBytes, controlViews, runParts, runQueuedCalls, waitWhileEqual } from './thread-control.js';
+import { CALL_STRIDE, CLAIMS, FAILED, FINISHED, GENERATION, SOLO, MAX_ARGS, MAX_CALLS, THREAD_STRIDE, controlBytes, controlViews, runParts, runQueuedCalls, waitWhileEqual } from './thread-control.js';
 import { KERNEL_ID, KERNEL_NAMES, type KernelName } from './kernel-table.js';
 import type { WorkerInit } from './worker-loop.js';
-
-/**
- * A wait this long for the workers' parts means one was descheduled mid-part: a job's parts take
- * tens to hundreds of microseconds, an OS time slice milliseconds.
- */
-const CONTENDED_WAIT_MS = 1;
-/**
- * How long jobs run alone after a contended one: from MIN_SOLO_MS, doubling while contention lasts,
- * up to MAX_SOLO_MS. Spans are in time, not jobs: a false alarm on a quiet machine then costs
- * milliseconds whatever the model, and on a loaded one the probe (one parallel job, which may stall
- * for an OS time slice) comes once a second at most, under 1% of the time.
- */
-const MIN_SOLO_MS = 2;
-const MAX_SOLO_MS = 1000;
+import { SoloPolicy } from './solo-policy.js';
 
 export interface SpawnedWorker {
   terminate(): void;
@@ -33,9 +20,9 @@ export class ThreadPool {
   private readonly calls: Float64Array;
   private readonly ownKernels: ((...args: number[]) => unknown)[];
   private closed = false;
-  /** Until when (performance.now()) jobs run on this thread alone, and the length of the last such span (0: none). */
-  private soloUntil = 0;
-  private soloSpanMs = 0;
+  private readonly solo = new SoloPolicy();
+  /** What the last takeSoloJob said (and control[SOLO] holds). */
+  private alone = false;
 
   private constructor(
     readonly threads: number,
@@ -89,45 +76,25 @@ export class ThreadPool {
     // Wraps before reaching the sign bit: a negative generation means "exit".
     Atomics.store(this.control, GENERATION, (Atomics.load(this.control, GENERATION) + 1) & 0x3fffffff);
     Atomics.notify(this.control, GENERATION);
-    const { error, ran } = runParts(this.control, this.calls, parts, 0, this.ownKernels);
-    const waitStart = performance.now();
+    const { error } = runParts(this.control, this.calls, parts, 0, this.ownKernels);
     for (;;) {
       const finished = Atomics.load(this.control, FINISHED);
       if (finished === parts) break;
       waitWhileEqual(this.control, FINISHED, finished);
     }
-    this.contended(ran > 1, performance.now() - waitStart);
     if (error) throw error;
     if (Atomics.load(this.control, FAILED)) throw new Error('a worker thread failed while running a kernel');
   }
 
   /**
-   * Whether the next job should run here, unsplit, instead of in parts: while the cores are
-   * contended (see `contended`). The caller then calls the kernel as it is, which computes the
-   * same as its parts and does no work twice (a GEMM split by rows packs B once per part).
+   * Whether the next job should run here, unsplit, instead of in parts: while splitting does not
+   * pay (solo-policy.ts). The caller then calls the kernel as it is, which computes the same as
+   * its parts and does no work twice (a GEMM split by rows packs B once per part).
    */
-  takeSoloJob(): boolean {
-    if (this.soloUntil === 0) return false;
-    if (performance.now() < this.soloUntil) return true;
-    this.soloUntil = 0;
-    return false;
-  }
-
-  /**
-   * After a parallel job: whether this thread had to run a worker's part (no worker had started
-   * it) and how long it then waited for the workers' parts. Either means the workers are not
-   * getting cores (other processes are using them), and then the jobs of the next span run here
-   * alone, which is as fast as one thread and leaves the workers asleep: 2, 4, 8 ... 1000 ms,
-   * doubling while the contention lasts and halving after each job that went cleanly. Results do
-   * not change: a part computes the same whoever runs it.
-   */
-  private contended(stole: boolean, waitedMs: number): void {
-    if (stole || waitedMs > CONTENDED_WAIT_MS) {
-      this.soloSpanMs = Math.min(MAX_SOLO_MS, Math.max(MIN_SOLO_MS, this.soloSpanMs * 2));
-      this.soloUntil = performance.now() + this.soloSpanMs;
-    } else {
-      this.soloSpanMs = this.soloSpanMs <= MIN_SOLO_MS ? 0 : this.soloSpanMs / 2;
-    }
+  takeSoloJob(job: object): boolean {
+    const alone = this.solo.runAlone(job, performance.now());
+    if (alone !== this.alone) Atomics.store(this.control, SOLO, (this.alone = alone) ? 1 : 0);
+    return alone;
   }
 
   close(): void {

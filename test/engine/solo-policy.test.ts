@@ -1,0 +1,63 @@
+// The pool's choice between splitting jobs and running them alone (src/engine/solo-policy.ts), on
+// simulated cycles of two jobs whose time depends on the mode: it must settle on the faster mode,
+// look at the other rarely, and follow a change of load.
+import { describe, expect, it } from 'vitest';
+import { MAX_EXPLORE_GAP, PHASE_MS, SoloPolicy } from '../../src/engine/solo-policy.js';
+
+const first = { job: 'first' };
+const second = { job: 'second' };
+type Cost = (alone: boolean) => number;
+/** Milliseconds per cycle: splitting faster (a quiet machine), or slower (a loaded one). */
+const quiet: Cost = (alone) => (alone ? 3 : 2);
+const loaded: Cost = (alone) => (alone ? 3 : 5);
+
+/** Runs `cycles` cycles (first, second); returns how many ran alone. */
+function run(policy: SoloPolicy, clock: { now: number }, cycles: number, cost: Cost): number {
+  let alone = 0;
+  for (let c = 0; c < cycles; c++) {
+    const mode = policy.runAlone(first, clock.now);
+    expect(policy.runAlone(second, clock.now + 0.1)).toBe(mode); // a mode holds for whole cycles
+    if (mode) alone++;
+    clock.now += cost(mode);
+  }
+  return alone;
+}
+
+/** Cycles in one phase of `msPerCycle`. */
+const phase = (msPerCycle: number) => Math.ceil(PHASE_MS / msPerCycle);
+
+describe('splitting or running alone', () => {
+  it('settles on splitting where it is faster, and then looks at running alone once in 64 phases', () => {
+    const policy = new SoloPolicy();
+    const clock = { now: 0 };
+    expect(run(policy, clock, 4000, quiet)).toBeGreaterThan(0); // it did look
+    expect(run(policy, clock, MAX_EXPLORE_GAP * phase(2), quiet)).toBeLessThanOrEqual(2 * phase(3));
+    expect(policy.phaseTimes().split.every((t) => t === 2)).toBe(true);
+  });
+
+  it('runs alone where splitting is slower, and splits again once the load goes', () => {
+    const policy = new SoloPolicy();
+    const clock = { now: 0 };
+    expect(run(policy, clock, 4000, loaded) / 4000).toBeGreaterThan(0.95);
+    // Settled alone: the next look at splitting comes within MAX_EXPLORE_GAP phases, and two or
+    // three phases then flip the choice.
+    run(policy, clock, (MAX_EXPLORE_GAP + 4) * phase(3), quiet);
+    expect(run(policy, clock, MAX_EXPLORE_GAP * phase(2), quiet)).toBeLessThanOrEqual(2 * phase(3));
+  });
+
+  it('follows a machine that gets loaded within a few phases', () => {
+    const policy = new SoloPolicy();
+    const clock = { now: 0 };
+    run(policy, clock, 4000, quiet);
+    run(policy, clock, 4 * phase(5), loaded);
+    expect(run(policy, clock, 20 * phase(3), loaded)).toBe(20 * phase(3));
+  });
+
+  it('takes a job that comes back as its anchor when the first one never does', () => {
+    const policy = new SoloPolicy();
+    policy.runAlone({ job: 'once' }, 0);
+    run(policy, { now: 0 }, 2000, quiet);
+    expect(policy.phaseTimes().split.length).toBeGreaterThan(0);
+    expect(policy.phaseTimes().solo.length).toBeGreaterThan(0);
+  });
+});
