@@ -6,16 +6,22 @@
 //
 // Work repeats: a training step (or a predicted batch) runs the same kernels with the same
 // arguments, so the time from one start of the same job (the anchor) to the next is the time of one
-// such cycle. The policy runs phases of whole cycles, at least PHASE_MS long, in one mode, and keeps
-// each mode's last HISTORY phase times (per cycle). It runs the faster mode by the medians and
+// such cycle. The policy runs phases of whole cycles, at least PHASE_MS long (EXPLORE_MS when
+// exploring), in one mode, and keeps each mode's last HISTORY phase times (per cycle) but for the
+// first phase's, which holds the compilation of the first calls. It runs the faster mode by the medians and
 // explores the slower one every few phases: after 2, then 4, 8 ... MAX_EXPLORE_GAP while the
-// exploration confirms the choice, and at once again when an explored phase beat the choice (a
-// change of load then flips the choice in two or three phases). On a quiet machine exploring solo
-// costs a phase in 64 once settled; under load, the parallel phase that probes as often.
+// exploration confirms the choice (2, 8, 32, 64 when it was far behind), and at once again when an
+// explored phase beat the choice (a change of load then flips the choice in two or three phases).
+// On a quiet machine exploring solo costs a phase in 64 once settled; under load, the parallel
+// phase that probes as often.
 // Results do not depend on any of this: a part computes the same whoever runs it.
 export const PHASE_MS = 50;
+/** Exploring phases are shorter: on a quiet machine each costs what running alone loses. */
+export const EXPLORE_MS = 15;
 export const HISTORY = 5;
 export const MAX_EXPLORE_GAP = 64;
+/** An explored phase this much slower than the choice pushes the next look four times further. */
+export const FAR_BEHIND = 1.25;
 /** With no cycle this long (the anchor job never came back), the job running now becomes the anchor. */
 const REANCHOR_JOBS = 1000;
 
@@ -29,6 +35,8 @@ export class SoloPolicy {
   private phaseCycles = 0;
   private readonly history: Record<Mode, number[]> = { split: [], solo: [] };
   private exploring = false;
+  /** The first phase is not recorded: it holds the first runs' compilation and cold caches. */
+  private warmedUp = false;
   private exploreGap = 2;
   private phasesSinceExplore = 0;
 
@@ -55,11 +63,14 @@ export class SoloPolicy {
     this.jobsSinceAnchor = 0;
     this.phaseCycles++;
     const elapsed = now - this.phaseStart;
-    if (elapsed < PHASE_MS) return;
-    const times = this.history[this.mode];
-    times.push(elapsed / this.phaseCycles);
-    if (times.length > HISTORY) times.shift();
-    this.mode = this.nextMode(elapsed / this.phaseCycles);
+    if (elapsed < (this.exploring ? EXPLORE_MS : PHASE_MS)) return;
+    if (this.warmedUp) {
+      const times = this.history[this.mode];
+      times.push(elapsed / this.phaseCycles);
+      if (times.length > HISTORY) times.shift();
+      this.mode = this.nextMode(elapsed / this.phaseCycles);
+    }
+    this.warmedUp = true;
     this.phaseStart = now;
     this.phaseCycles = 0;
   }
@@ -74,9 +85,12 @@ export class SoloPolicy {
       this.exploring = false;
       const explored = this.mode;
       // It is now the choice: explore the other soon. It was faster than the choice's median
-      // (which the older phases still hold): look again at once. Slower: look again later.
+      // (which the older phases still hold): look again at once. Slower: look again twice later;
+      // Slower by more than FAR_BEHIND: look again four times later.
+      const bestTime = median(this.history[best]);
       if (explored === best) this.exploreGap = 2;
-      else this.exploreGap = last < median(this.history[best]) ? 1 : Math.min(MAX_EXPLORE_GAP, this.exploreGap * 2);
+      else if (last < bestTime) this.exploreGap = 1;
+      else this.exploreGap = Math.min(MAX_EXPLORE_GAP, this.exploreGap * (last > bestTime * FAR_BEHIND ? 4 : 2));
     }
     if (++this.phasesSinceExplore >= this.exploreGap) {
       this.phasesSinceExplore = 0;

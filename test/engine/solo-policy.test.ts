@@ -50,7 +50,8 @@ describe('splitting or running alone', () => {
     const clock = { now: 0 };
     run(policy, clock, 4000, quiet);
     run(policy, clock, 4 * phase(5), loaded);
-    expect(run(policy, clock, 20 * phase(3), loaded)).toBe(20 * phase(3));
+    // Alone from then on, but for one look at splitting at most.
+    expect(run(policy, clock, 20 * phase(3), loaded)).toBeGreaterThanOrEqual(20 * phase(3) - phase(5));
   });
 
   it('takes a job that comes back as its anchor when the first one never does', () => {
