@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { startBusy } from './busy.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,13 +71,13 @@ let loadedThreads = 0;
 try {
   for (let round = 0; round < Number(values.rounds); round++) {
     quiet.push((await trainOnce(browser, server.url, 1)).samplesPerSecond);
-    const busy = Array.from({ length: Number(values.busy) }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    const stopBusy = startBusy(Number(values.busy));
     try {
       const result = await trainOnce(browser, server.url, undefined);
       loaded.push(result.samplesPerSecond);
       loadedThreads = result.threads;
     } finally {
-      for (const child of busy) child.kill();
+      stopBusy();
     }
     console.log(`round ${round + 1}: quiet, 1 thread ${quiet.at(-1)} samples/s; ${values.busy} busy processes, ${loadedThreads} threads ${loaded.at(-1)} samples/s`);
   }

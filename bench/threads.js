@@ -4,7 +4,8 @@
 // Prints, per model, the medians (ranges) and default / one thread for both conditions.
 //
 //   npm run build && node bench/threads.js [--models cnn,mlp] [--rounds 3] [--busy 2] [--quiet-only | --load-only]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { startBusy } from './busy.js';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -55,10 +56,10 @@ function measure(label) {
 console.log(`${os.cpus()[0].model.trim()}, ${os.cpus().length} cores, Node ${process.version}, commit ${execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()}, ${new Date().toISOString()}`);
 if (!values['load-only']) measure('quiet machine');
 if (!values['quiet-only']) {
-  const spinners = Array.from({ length: busy }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  const stopBusy = startBusy(busy);
   try {
     measure(`with ${busy} busy processes`);
   } finally {
-    for (const s of spinners) s.kill();
+    stopBusy();
   }
 }
