@@ -22,7 +22,7 @@ export const HISTORY = 5;
 export const MAX_EXPLORE_GAP = 64;
 /** An explored phase this much slower than the choice pushes the next look four times further. */
 export const FAR_BEHIND = 1.25;
-/** With no cycle this long (the anchor job never came back), the job running now becomes the anchor. */
+/** With no cycle this long (the anchor job never came back: other work), the job running now becomes the anchor, and the policy starts over. */
 const REANCHOR_JOBS = 1000;
 
 type Mode = 'split' | 'solo';
@@ -53,6 +53,17 @@ export class SoloPolicy {
   }
 
   private restart(job: object, now: number): void {
+    if (this.anchor !== undefined) {
+      // Other work (another model, or evaluation at another batch size): its cycles are not
+      // comparable with the old ones. Start over, splitting, its first phase not counted.
+      this.history.split = [];
+      this.history.solo = [];
+      this.mode = 'split';
+      this.exploring = false;
+      this.exploreGap = 2;
+      this.phasesSinceExplore = 0;
+      this.warmedUp = false;
+    }
     this.anchor = job;
     this.jobsSinceAnchor = 0;
     this.phaseStart = now;

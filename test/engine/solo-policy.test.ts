@@ -62,3 +62,30 @@ describe('splitting or running alone', () => {
     expect(policy.phaseTimes().solo.length).toBeGreaterThan(0);
   });
 });
+
+describe('other work', () => {
+  it('starts over when its anchor never comes back: the old cycles are not compared with the new', () => {
+    const policy = new SoloPolicy();
+    const clock = { now: 0 };
+    run(policy, clock, 4000, loaded); // settled alone, on cycles of 3 ms
+    // Now other work, whose cycles of two other jobs split faster: no trace of the old phases.
+    const other = [{ job: 'other first' }, { job: 'other second' }];
+    // 1,000 jobs without the old anchor, then one more: the other work is the anchor, the old
+    // phase times are gone and it splits (its first phase not counted).
+    for (let j = 0; j < 1001; j++) policy.runAlone(other[j % 2], clock.now);
+    expect(policy.phaseTimes()).toEqual({ split: [], solo: [] });
+    expect(policy.runAlone(other[0], clock.now)).toBe(false);
+    let alone = 0;
+    for (let c = 0; c < 4000; c++) {
+      // All the time in the first job: whichever of the two becomes the anchor, a cycle then
+      // holds one first job, in the mode the anchor's call chose.
+      const mode = policy.runAlone(other[0], clock.now);
+      if (mode) alone++;
+      clock.now += mode ? 30 : 20;
+      policy.runAlone(other[1], clock.now);
+    }
+    expect(policy.phaseTimes().solo.every((t) => t === 30)).toBe(true);
+    expect(policy.phaseTimes().split.every((t) => t === 20)).toBe(true);
+    expect(alone / 4000).toBeLessThan(0.05);
+  });
+});
