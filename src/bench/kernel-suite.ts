@@ -11,6 +11,7 @@ import { MODELS, NOTEBOOK_MODELS } from '../nn/models.js';
 import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
 import type { ImageSplit } from '../train/split.js';
 import { stepper } from '../train/throughput.js';
+import { median } from '../util/median.js';
 
 /** The batch the table's layer passes run at: training's. */
 export const KERNEL_BATCH = 64;
@@ -78,11 +79,6 @@ export function secondsPerCall(fn: () => void, ms: number): number {
   return (now - start) / 1000 / calls;
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 /**
  * Median seconds per call of `fn` after a warm-up, and the peak multiply-add rate (GFLOP/s, one

@@ -10,6 +10,7 @@ import { MODELS, NOTEBOOK_MODELS } from '../nn/models.js';
 import { INFERENCE_BATCH, measureInferenceThroughput } from '../train/inference-throughput.js';
 import type { ImageSplit } from '../train/split.js';
 import { measureThroughput } from '../train/throughput.js';
+import { median } from '../util/median.js';
 import { VERSION } from '../version.js';
 import { KERNEL_BATCH, kernelRows, layerShapes, type KernelRow, type KernelTiming } from './kernel-suite.js';
 
@@ -141,11 +142,6 @@ export function suiteImages(split: ImageSplit): ImageSplit {
   return { images: split.images.subarray(0, count * size), labels: split.labels.subarray(0, count), count, rows: split.rows, cols: split.cols, channels: split.channels ?? 1 };
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 /**
  * Runs the suite on MNIST-shaped images (28x28x1; the four named models as the study has them).

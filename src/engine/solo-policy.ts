@@ -8,13 +8,15 @@
 // arguments, so the time from one start of the same job (the anchor) to the next is the time of one
 // such cycle. The policy runs phases of whole cycles, at least PHASE_MS long (EXPLORE_MS when
 // exploring), in one mode, and keeps each mode's last HISTORY phase times (per cycle) but for the
-// first phase's, which holds the compilation of the first calls. It runs the faster mode by the medians and
-// explores the slower one every few phases: after 2, then 4, 8 ... MAX_EXPLORE_GAP while the
-// exploration confirms the choice (2, 8, 32, 64 when it was far behind), and at once again when an
-// explored phase beat the choice (a change of load then flips the choice in two or three phases).
-// On a quiet machine exploring solo costs a phase in 64 once settled; under load, the parallel
-// phase that probes as often.
+// first phase's, which holds the compilation of the first calls. It runs the faster mode by the
+// medians and explores the slower one every few phases: after 2, then 4, 8 ... MAX_EXPLORE_GAP
+// while the exploration confirms the choice (2, 8, 32, 64 when it was far behind), and at once
+// again when an explored phase beat the choice (a change of load then flips the choice in two or
+// three phases). On a quiet machine exploring solo costs a phase in 64 once settled; under load,
+// the parallel phase that probes as often.
 // Results do not depend on any of this: a part computes the same whoever runs it.
+import { median } from '../util/median.js';
+
 export const PHASE_MS = 50;
 /** Exploring phases are shorter: on a quiet machine each costs what running alone loses. */
 export const EXPLORE_MS = 15;
@@ -96,8 +98,8 @@ export class SoloPolicy {
       this.exploring = false;
       const explored = this.mode;
       // It is now the choice: explore the other soon. It was faster than the choice's median
-      // (which the older phases still hold): look again at once. Slower: look again twice later;
-      // Slower by more than FAR_BEHIND: look again four times later.
+      // (which the older phases still hold): look again at once. Slower: look again twice as late,
+      // four times as late when slower by more than FAR_BEHIND.
       const bestTime = median(this.history[best]);
       if (explored === best) this.exploreGap = 2;
       else if (last < bestTime) this.exploreGap = 1;
@@ -110,10 +112,4 @@ export class SoloPolicy {
     }
     return best;
   }
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }

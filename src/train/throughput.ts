@@ -6,6 +6,7 @@ import type { ConvolutionChoice } from '../nn/layers/layer.js';
 import { Sequential } from '../nn/sequential.js';
 import type { TrainingSpec } from '../nn/spec.js';
 import { Optimizer } from '../optim/optimizer.js';
+import { median } from '../util/median.js';
 import { Random } from '../util/random.js';
 import { trainStep, type StepContext } from './loop.js';
 import { SimdnetError } from '../engine/errors.js';
@@ -72,11 +73,6 @@ export function timeSteps(step: () => void, samplesPerStep: number, options: Pic
   return { samplesPerSecond: median(repeats), repeats };
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 export function measureThroughput(engine: Engine, spec: TrainingSpec, split: ImageSplit, options: ThroughputOptions): Throughput {
   const mark = engine.mark();
