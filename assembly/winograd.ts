@@ -36,9 +36,11 @@ export function winogradScratchFloats(inC: i32, outC: i32, variant: i32): i32 {
 /**
  * U[e, c, k] = (G g Gᵀ)[e] for g = weights[:, :, c, k] ([r, r, inC, outC], Keras's layout). With
  * flip = 1, the kernel of the input gradient instead: U[e, k, c] from weights[r-1-ky, r-1-kx, c, k]
- * (the kernel rotated by 180° with the channel roles swapped). Overwrites U.
+ * (the kernel rotated by 180° with the channel roles swapped). Overwrites U for the channels
+ * firstChannel .. firstChannel + channelCount: input channels c (flip 0) or output channels k
+ * (flip 1), so that threads can take ranges (each filter's transform is its own).
  */
-export function winogradTransformKernel(weights: usize, u: usize, pack: usize, inC: i32, outC: i32, flip: i32, variant: i32): void {
+export function winogradTransformKernel(weights: usize, u: usize, pack: usize, inC: i32, outC: i32, flip: i32, variant: i32, firstChannel: i32, channelCount: i32): void {
   const n = tileIn(variant);
   const r = kernelSide(variant);
   const g = matrixG(variant);
@@ -48,7 +50,7 @@ export function winogradTransformKernel(weights: usize, u: usize, pack: usize, i
   const tmp = gather + (<usize>(r * r) << 4);
   if (!flip) {
     // Four output channels per vector: weights[ky, kx, c, k..k+4] are contiguous.
-    for (let c = 0; c < inC; c++) {
+    for (let c = firstChannel; c < firstChannel + channelCount; c++) {
       for (let k = 0; k < outC; k += 4) {
         const src = weights + (<usize>(c * outC + k) << 2);
         sandwich(g, n, g, n, r, r, src, <usize>r * tap, tap, tmp, u + (<usize>(c * outC + k) << 2), <usize>n * e, e);
@@ -57,7 +59,7 @@ export function winogradTransformKernel(weights: usize, u: usize, pack: usize, i
     return;
   }
   // U[e, k, c..c+4]: the four input channels sit outC floats apart, so gather them first.
-  for (let k = 0; k < outC; k++) {
+  for (let k = firstChannel; k < firstChannel + channelCount; k++) {
     for (let c = 0; c < inC; c += 4) {
       for (let ky = 0; ky < r; ky++) {
         for (let kx = 0; kx < r; kx++) {

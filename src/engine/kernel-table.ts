@@ -129,7 +129,8 @@ export const KERNELS = {
   winogradTiles: { args: ['outHeight', 'outWidth', 'variant'], returns: true },
   winogradTileElements: { args: ['variant'], returns: true },
   /** u[e, c, k] = (G g Gᵀ)[e] of the kernel [r, r, inC, outC]; flip 1: u[e, k, c] of the kernel rotated 180° (for the input gradient). */
-  winogradTransformKernel: { args: ['weights', 'u', 'pack', 'inChannels', 'outChannels', 'flip', 'variant'] },
+  /** The transformed kernel U for a range of channels: input channels (flip 0) or output channels (flip 1). */
+  winogradTransformKernel: { args: ['weights', 'u', 'pack', 'inChannels', 'outChannels', 'flip', 'variant', 'firstChannel', 'channelCount'], split: byRange('firstChannel', 'channelCount') },
   /** output = act(conv(input padded by `pad`) + bias) through the transform domain; bias 0: none. */
   winogradForward: {
     args: ['input', 'u', 'bias', 'output', 'pack', 'batch', 'height', 'width', 'inChannels', 'outHeight', 'outWidth', 'outChannels', 'pad', 'relu', 'variant'],

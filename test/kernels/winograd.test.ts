@@ -70,7 +70,7 @@ for (const [build, fma] of [['FMA', 'on'], ['plain SIMD', 'off']] as const) {
           };
 
           // Forward, plain and with bias and ReLU.
-          k.winogradTransformKernel(pW, u, pack, c, o, 0, variant);
+          k.winogradTransformKernel(pW, u, pack, c, o, 0, variant, 0, c);
           k.winogradForward(pIn, u, 0, pOut, pack, batch, height, width, c, oh, ow, o, 0, 0, variant);
           const forward = conv2dForwardReference(input, weights, s);
           record('forward', engine.f32(pOut, forward.value.length).slice(), forward);
@@ -84,7 +84,18 @@ for (const [build, fma] of [['FMA', 'on'], ['plain SIMD', 'off']] as const) {
           // Input gradient: the flipped kernel over doutput padded by r - 1.
           const uFlip = engine.reserve(elements * c * o * 4);
           const pDin = place(engine, randomF32(input.length, random));
-          k.winogradTransformKernel(pW, uFlip, pack, c, o, 1, variant);
+          k.winogradTransformKernel(pW, uFlip, pack, c, o, 1, variant, 0, o);
+          // By channel ranges, in any order (as threads take them): the same bits as one call.
+          for (const [flip, channels, whole] of [[0, c, u], [1, o, uFlip]] as const) {
+            const parts = engine.reserve(elements * c * o * 4);
+            const cut = Math.ceil(channels / 3);
+            engine.f32(parts, elements * c * o).fill(NaN);
+            k.winogradTransformKernel(pW, parts, pack, c, o, flip, variant, cut, channels - cut);
+            // The first call wrote its channels' transforms only.
+            expect(engine.f32(parts, elements * c * o).filter(Number.isNaN).length, `flip ${flip}`).toBe((elements * c * o * cut) / channels);
+            k.winogradTransformKernel(pW, parts, pack, c, o, flip, variant, 0, cut);
+            expect(engine.f32(parts, elements * c * o), `flip ${flip}`).toEqual(engine.f32(whole, elements * c * o));
+          }
           k.winogradForward(place(engine, doutput), uFlip, 0, pDin, pack, batch, oh, ow, o, height, width, c, kernel - 1, 0, variant);
           record('input gradient', engine.f32(pDin, input.length).slice(), conv2dBackwardInputReference(doutput, weights, new Float32Array(input.length), s));
 
@@ -116,7 +127,7 @@ for (const [build, fma] of [['FMA', 'on'], ['plain SIMD', 'off']] as const) {
       const pack = engine.reserve(k.winogradScratchFloats(4, 4, 2) * 4);
       const u = engine.reserve(36 * 16 * 4);
       // The 3x3 kernel read as the first taps of a 5x5 one: a different convolution.
-      k.winogradTransformKernel(place(engine, weights), u, pack, 4, 4, 0, 2);
+      k.winogradTransformKernel(place(engine, weights), u, pack, 4, 4, 0, 2, 0, 4);
       const out = engine.reserve(6 * 6 * 4 * 4);
       k.winogradForward(place(engine, input), u, 0, out, pack, 1, 8, 8, 4, 6, 6, 4, 1, 0, 2);
       const want = conv2dForwardReference(input, weights, s);

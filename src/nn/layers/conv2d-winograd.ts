@@ -47,7 +47,7 @@ export class WinogradConvolution {
   forward(batch: number, kernel = this.context.weights[0], bias = this.context.weights[1], output = this.context.output, relu = this.g.relu): void {
     const { input, scratch, kernels: k } = this.context;
     const g = this.g;
-    k.winogradTransformKernel(kernel, this.u, scratch.pack, g.inChannels, g.outChannels, 0, g.variant);
+    k.winogradTransformKernel(kernel, this.u, scratch.pack, g.inChannels, g.outChannels, 0, g.variant, 0, g.inChannels);
     k.winogradForward(input, this.u, bias, output, scratch.pack, batch, g.height, g.width, g.inChannels, g.outHeight, g.outWidth, g.outChannels, 0, relu ? 1 : 0, g.variant);
   }
 
