@@ -73,6 +73,8 @@ def main():
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--batches', type=int, default=30)
     parser.add_argument('--repeats', type=int, default=5)
+    # simdnet bench's warm-up for the same model (bench/training.js passes it), so both sides time the same steps.
+    parser.add_argument('--warmup', type=int, default=None)
     parser.add_argument('--data-dir', default=os.environ.get('SIMDNET_DATA', ''))
     args = parser.parse_args()
     import torch
@@ -105,7 +107,7 @@ def main():
         loss.backward()
         optimizer.step()
 
-    for _ in range(max(5, args.batches // 3)):
+    for _ in range(args.warmup if args.warmup is not None else max(5, args.batches // 3)):
         step()
     repeats = []
     for _ in range(args.repeats):
@@ -113,7 +115,7 @@ def main():
         for _ in range(args.batches):
             step()
         repeats.append(args.batches * batch / (time.perf_counter() - started))
-    print(json.dumps({'samplesPerSecond': statistics.median(repeats), 'repeats': repeats, 'torch': torch.__version__, 'threads': torch.get_num_threads()}))
+    print(json.dumps({'samplesPerSecond': statistics.median(repeats), 'repeats': repeats, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'warmupBatches': args.warmup if args.warmup is not None else max(5, args.batches // 3)}))
 
 
 if __name__ == '__main__':

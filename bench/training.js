@@ -177,8 +177,9 @@ function findTorchPython() {
   return undefined;
 }
 
-async function torchBench(torch, model, threads, repeats, spec) {
-  const result = await runNode([join(ROOT, 'bench', 'pytorch.py'), '--spec', JSON.stringify(spec), '--threads', String(threads), '--repeats', String(repeats)], { command: torch.python });
+/** PyTorch warms up for as many steps as simdnet bench does for the model (defaultWarmupBatches). */
+async function torchBench(torch, model, threads, repeats, spec, warmup) {
+  const result = await runNode([join(ROOT, 'bench', 'pytorch.py'), '--spec', JSON.stringify(spec), '--threads', String(threads), '--repeats', String(repeats), '--warmup', String(warmup)], { command: torch.python });
   const json = lastJson(result.stdout);
   if (result.code !== 0 || !json) return result.timedOut ? { skipped: `not measured: killed after ${CHILD_TIMEOUT_MS / 1000} s` } : { error: errorLine(result) };
   return json;
@@ -195,21 +196,6 @@ async function tfjsBench(backend, model) {
   const json = lastJson(result.stdout);
   if (result.code !== 0 || !json) return result.timedOut ? { skipped: `not measured: killed after ${CHILD_TIMEOUT_MS / 1000} s` } : { error: errorLine(result) };
   return json;
-}
-
-/**
- * Multiply-adds per sample of a forward pass, from the model's layer plan: each kernel weight is
- * used once per output pixel (a dense layer has one); backward is about twice that.
- */
-function macsPerSample(planModel, spec) {
-  let macs = 0;
-  for (const layer of planModel(spec).layers) {
-    const kernel = layer.weights.find((w) => w.name === 'kernel');
-    if (!kernel) continue;
-    const pixels = layer.outputShape.length === 3 ? layer.outputShape[0] * layer.outputShape[1] : 1;
-    macs += kernel.shape.reduce((a, b) => a * b, 1) * pixels;
-  }
-  return macs;
 }
 
 /** Peak RSS of a full training run, from GNU time's "Maximum resident set size" (worker threads
@@ -250,7 +236,7 @@ async function main() {
   if (!existsSync(new URL('../dist/simdnet.js', import.meta.url)) || !existsSync(LIB)) {
     throw new Error('bench/training.js: dist/simdnet.js or dist/index.js is missing; run `npm run build` first');
   }
-  const { MODELS, planModel } = await import(LIB);
+  const { MODELS, macsPerSample, defaultWarmupBatches } = await import(LIB);
   const models = values.models.split(',');
   const threads = Number(values.threads);
   const loads = [load()];
@@ -264,7 +250,7 @@ async function main() {
     row.one = await simdnetBench(model, 1, values.repeats);
     log(`${model} simdnet 1 thread: ${row.one.samplesPerSecond ?? row.one.error}`);
     if (torch) {
-      row.torchOne = await torchBench(torch, model, 1, values.repeats, MODELS[model]);
+      row.torchOne = await torchBench(torch, model, 1, values.repeats, MODELS[model], defaultWarmupBatches(MODELS[model], BATCH, 30));
       log(`${model} pytorch 1 thread: ${row.torchOne.samplesPerSecond ?? row.torchOne.error}`);
     }
     // simdnet and PyTorch alternated at N threads: each pair sees the same state of the host.
@@ -272,7 +258,7 @@ async function main() {
     for (let p = 0; p < (torch ? Number(values.pairs) : 1); p++) {
       const mine = await simdnetBench(model, threads, values.repeats);
       log(`${model} simdnet ${threads} threads: ${mine.samplesPerSecond ?? mine.error}`);
-      const theirs = torch ? await torchBench(torch, model, threads, values.repeats, MODELS[model]) : undefined;
+      const theirs = torch ? await torchBench(torch, model, threads, values.repeats, MODELS[model], defaultWarmupBatches(MODELS[model], BATCH, 30)) : undefined;
       if (theirs) log(`${model} pytorch ${threads} threads: ${theirs.samplesPerSecond ?? theirs.error}`);
       pairs.push({ mine, theirs });
     }
@@ -288,10 +274,10 @@ async function main() {
     if (!values['no-tfjs']) {
       // TF.js cpu trains a CNN at a few samples/s: project cnn-tuned from cnn's rate and its work.
       const projected = model !== 'cnn' && cpuCnnRate && MODELS[model].layers.some((l) => l.type === 'conv2d')
-        ? ((TFJS.minBatches + 1) * BATCH) / (cpuCnnRate * macsPerSample(planModel, MODELS.cnn) / macsPerSample(planModel, MODELS[model]))
+        ? ((TFJS.minBatches + 1) * BATCH) / (cpuCnnRate * macsPerSample(MODELS.cnn) / macsPerSample(MODELS[model]))
         : 0;
       row.cpu = projected > SKIP_OVER_S
-        ? { skipped: `skipped: ~${Math.round(projected)} s projected for 3 batches (${(macsPerSample(planModel, MODELS[model]) / macsPerSample(planModel, MODELS.cnn)).toFixed(1)}x cnn's multiply-adds at cpu's cnn rate)` }
+        ? { skipped: `skipped: ~${Math.round(projected)} s projected for 3 batches (${(macsPerSample(MODELS[model]) / macsPerSample(MODELS.cnn)).toFixed(1)}x cnn's multiply-adds at cpu's cnn rate)` }
         : await tfjsBench('cpu', model);
       if (model === 'cnn') cpuCnnRate = row.cpu.samplesPerSecond;
       log(`${model} tfjs cpu: ${row.cpu.samplesPerSecond ?? row.cpu.error ?? row.cpu.skipped}`);
@@ -348,9 +334,9 @@ function renderTable(rows, threads, rss, loads, values, torch) {
   const wasmSimd = rows.find((r) => r.wasm?.simd !== undefined && r.wasm.simd !== null)?.wasm.simd;
   const lines = [
     `simdnet at commit ${revision()}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; load average (1/5/15 min) ${loads[0]} at the start, ${loads[loads.length - 1]} at the end; 1-min load ${loadRange(loads)} between measurements.`,
-    `Training samples/s, batch 64, Adam, MNIST; medians of ${values.repeats} repeats for simdnet (range in brackets; \`simdnet bench --repeats ${values.repeats}\`, ${fma ? 'FMA build' : 'plain SIMD build'}), each measurement in a fresh process.`,
+    `Training samples/s, batch 64, Adam, MNIST; medians of ${values.repeats} repeats for simdnet (range in brackets; \`simdnet bench --repeats ${values.repeats}\`, ${fma ? 'FMA build' : 'plain SIMD build'}, after its default warm-up: ${rows.map((r) => `${r.model} ${r.many?.warmupBatches ?? r.one?.warmupBatches ?? '?'}`).join(', ')} steps), each measurement in a fresh process.`,
     torch
-      ? `PyTorch ${torch.version} (${torch.python}, bench/pytorch.py): the same layers, batch 64, Adam, real MNIST, torch.set_num_threads as shown; at ${threads} threads it alternates with simdnet in ${values.pairs} pairs of fresh processes, the simdnet figure at ${threads} threads is the median of those pairs, and simdnet / PyTorch is the median of the pairs' ratios (range in brackets).`
+      ? `PyTorch ${torch.version} (${torch.python}, bench/pytorch.py): the same layers, batch 64, Adam, real MNIST, torch.set_num_threads as shown, the same warm-up steps as simdnet; at ${threads} threads it alternates with simdnet in ${values.pairs} pairs of fresh processes, the simdnet figure at ${threads} threads is the median of those pairs, and simdnet / PyTorch is the median of the pairs' ratios (range in brackets).`
       : `PyTorch: ${values['no-torch'] ? 'not run (--no-torch)' : 'not installed here (no python3 imports torch; apt-get install python3-torch libopenblas0-openmp)'}.`,
     `TF.js 4.22 runs one thread on both backends in Node${wasmSimd === undefined ? '' : ` (wasm backend with SIMD: ${wasmSimd})`}; its figures are medians of up to 5 repeats of >= 1 s after a warm-up, and at most ~25 s of timed batches (cnn on cpu: 2 batches).`,
     '',

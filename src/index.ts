@@ -18,7 +18,7 @@ export type { ModelMetadata } from './io/model-files.js';
 
 // ---- Specs: the named models, and parsing a spec of your own
 export { MODELS, MODEL_NAMES, modelSpec } from './nn/models.js';
-export { parseModelSpec, parseTrainingSpec, planModel } from './nn/model-spec.js';
+export { macsPerSample, parseModelSpec, parseTrainingSpec, planModel } from './nn/model-spec.js';
 export type { Activation, LayerSpec, LossSpec, ModelSpec, Shape, TrainingSpec } from './nn/spec.js';
 export type { OptimizerSpec } from './optim/optimizer.js';
 export type { AugmentationSpec } from './nn/augmentation.js';
@@ -43,7 +43,7 @@ export { toKerasTopology } from './io/keras-topology.js';
 export { train, type TrainOptions, type DatasetLike, type ImageSplit } from './train/trainer.js';
 export { evaluate } from './train/evaluate.js';
 export { trainStep, runEpochs } from './train/loop.js';
-export { measureThroughput, stepper, timeSteps, type Throughput, type ThroughputOptions } from './train/throughput.js';
+export { defaultWarmupBatches, measureThroughput, stepper, timeSteps, WARMUP_MACS, type Throughput, type ThroughputOptions } from './train/throughput.js';
 export { INFERENCE_BATCH, measureInferenceThroughput, type InferenceThroughput } from './train/inference-throughput.js';
 export { inferBatches, predictProbabilities } from './nn/predict.js';
 export { layerShapes, kernelRows, measurePeak, timeAgainstPeak, secondsPerCall, PEAK_FLOPS, PEAK_ITERATIONS, type KernelRow, type KernelTiming, type LayerShape } from './bench/kernel-suite.js';

@@ -9,7 +9,7 @@ import { SimdnetError } from '../engine/errors.js';
 import { MODELS, NOTEBOOK_MODELS } from '../nn/models.js';
 import { INFERENCE_BATCH, measureInferenceThroughput } from '../train/inference-throughput.js';
 import type { ImageSplit } from '../train/split.js';
-import { measureThroughput } from '../train/throughput.js';
+import { defaultWarmupBatches, measureThroughput } from '../train/throughput.js';
 import { median } from '../util/median.js';
 import { VERSION } from '../version.js';
 import { KERNEL_BATCH, kernelRows, layerShapes, type KernelRow, type KernelTiming } from './kernel-suite.js';
@@ -49,6 +49,8 @@ export interface SuiteTiming {
   repeats: number;
 }
 
+/** `steps` timed steps after simdnet bench's warm-up for the model (defaultWarmupBatches: the steady speed). */
+const warmed = (name: string, batchSize: number, steps: number): StepCounts => ({ warmup: defaultWarmupBatches(MODELS[name], batchSize, steps), steps });
 const everyModel = (counts: StepCounts): Record<string, StepCounts> => Object.fromEntries(NOTEBOOK_MODELS.map((name) => [name, counts]));
 
 /**
@@ -59,8 +61,8 @@ const everyModel = (counts: StepCounts): Record<string, StepCounts> => Object.fr
 export const SUITE_TIMINGS: Record<'standard' | 'quick', SuiteTiming> = {
   standard: {
     kernels: { warmupMs: 50, reps: 5, repMs: 25 },
-    training: { cnn: { warmup: 5, steps: 20 }, 'cnn-tuned': { warmup: 3, steps: 6 }, mlp: { warmup: 20, steps: 60 }, 'mlp-tuned': { warmup: 10, steps: 40 } },
-    inference: { cnn: { warmup: 3, steps: 20 }, 'cnn-tuned': { warmup: 2, steps: 6 }, mlp: { warmup: 20, steps: 200 }, 'mlp-tuned': { warmup: 10, steps: 100 } },
+    training: { cnn: warmed('cnn', TRAINING_BATCH, 20), 'cnn-tuned': warmed('cnn-tuned', TRAINING_BATCH, 6), mlp: warmed('mlp', TRAINING_BATCH, 60), 'mlp-tuned': warmed('mlp-tuned', TRAINING_BATCH, 40) },
+    inference: { cnn: warmed('cnn', INFERENCE_BATCH, 20), 'cnn-tuned': warmed('cnn-tuned', INFERENCE_BATCH, 6), mlp: warmed('mlp', INFERENCE_BATCH, 200), 'mlp-tuned': warmed('mlp-tuned', INFERENCE_BATCH, 100) },
     repeats: 5,
   },
   quick: {

@@ -5,7 +5,7 @@ import { ALL_CORES, CONVOLUTION_CHOICES, DATASET_NAMES, chooseSpec, commonOption
 import { chooseData, dataOptions, fitSpec, loadData } from './data-flags.js';
 import { checkModelAgainstData } from '../train/trainer.js';
 import { MODEL_NAMES } from '../nn/models.js';
-import { measureThroughput } from '../train/throughput.js';
+import { defaultWarmupBatches, measureThroughput } from '../train/throughput.js';
 import { INFERENCE_BATCH, measureInferenceThroughput } from '../train/inference-throughput.js';
 import { runSuite, suiteThreadCounts } from '../bench/suite.js';
 import { suiteMarkdown } from '../bench/suite-report.js';
@@ -35,6 +35,9 @@ Options:
   --test-split F      without a test set in DIR, the fraction of each class left out (default 0.2)
   --threads N         threads (default: every core); with --suite the largest count measured
   --batches K         timed steps per repeat (default 30)
+  --warmup K          untimed steps first (default: enough for 4 billion forward multiply-adds, at
+                      least 5 and a third of --batches: mlp 573, cnn 45 at batch 64), so that the
+                      figure is the steady speed a long training runs at
   --repeats R         repeats; the median is reported (default 5)
   --batch-size N      (default 64; 256 with --inference)
   --quick             with --suite: one short repeat of everything (seconds; rough figures)
@@ -51,6 +54,7 @@ export async function runBench(argv: string[]): Promise<void> {
     model: { type: 'string' },
     spec: { type: 'string' },
     batches: { type: 'string' },
+    warmup: { type: 'string' },
     repeats: { type: 'string' },
     'batch-size': { type: 'string' },
     inference: { type: 'boolean' },
@@ -66,6 +70,7 @@ export async function runBench(argv: string[]): Promise<void> {
   const data = chooseData(values, 'mnist');
   const batches = intFlag(values.batches as string | undefined, 'batches', 30);
   const repeats = intFlag(values.repeats as string | undefined, 'repeats', 5);
+  const warmup = values.warmup === undefined ? undefined : intFlag(values.warmup as string, 'warmup', 0, 0);
   const batchSize = intFlag(values['batch-size'] as string | undefined, 'batch-size', inference ? INFERENCE_BATCH : 64);
   const convolution = choiceFlag(values.conv as string | undefined, 'conv', CONVOLUTION_CHOICES, 'auto');
   const dataset = await loadData(data, values['data-dir'] as string | undefined);
@@ -73,10 +78,11 @@ export async function runBench(argv: string[]): Promise<void> {
   const spec = fitSpec(chosen, values.model !== undefined, dataset);
   checkModelAgainstData(spec, dataset);
   const engine = await createEngine(values.fma as string | undefined, values.threads as string | undefined, ALL_CORES);
-  const options = { batchSize, batches, warmupBatches: Math.max(5, Math.ceil(batches / 3)), repeats, seed: 0, convolution };
+  const warmupBatches = warmup ?? defaultWarmupBatches(spec, batchSize, batches);
+  const options = { batchSize, batches, warmupBatches, repeats, seed: 0, convolution };
   const threads = engine.threads;
   const fma = engine.variant.fma;
-  const how = `median of ${repeats} x ${batches} batches of ${batchSize}; ${threads} thread${threads > 1 ? 's' : ''}, ${fma ? 'FMA' : 'plain SIMD'}${convolution === 'auto' ? '' : `, --conv ${convolution}`}`;
+  const how = `median of ${repeats} x ${batches} batches of ${batchSize} after ${warmupBatches} warm-up batches; ${threads} thread${threads > 1 ? 's' : ''}, ${fma ? 'FMA' : 'plain SIMD'}${convolution === 'auto' ? '' : `, --conv ${convolution}`}`;
   if (inference) {
     let result;
     try {
@@ -92,6 +98,7 @@ export async function runBench(argv: string[]): Promise<void> {
       fma,
       convolution,
       batchSize,
+      warmupBatches,
       imagesPerSecond: Math.round(result.imagesPerSecond),
       millisecondsPerBatch: Number(((batchSize / result.imagesPerSecond) * 1000).toFixed(3)),
       repeats: result.repeats.map(Math.round),
@@ -114,6 +121,7 @@ export async function runBench(argv: string[]): Promise<void> {
     fma,
     convolution,
     batchSize,
+    warmupBatches,
     samplesPerSecond: Math.round(result.samplesPerSecond),
     secondsPerEpoch: Number((dataset.train.count / result.samplesPerSecond).toFixed(2)),
     repeats: result.repeats.map(Math.round),
@@ -124,7 +132,7 @@ export async function runBench(argv: string[]): Promise<void> {
 }
 
 async function runBenchSuite(values: Record<string, string | boolean | undefined>): Promise<void> {
-  for (const flag of ['model', 'spec', 'data', 'dataset', 'test-split', 'batches', 'batch-size', 'inference', 'conv']) {
+  for (const flag of ['model', 'spec', 'data', 'dataset', 'test-split', 'batches', 'warmup', 'batch-size', 'inference', 'conv']) {
     if (values[flag] !== undefined) throw new SimdnetError(`--suite runs the four named models on MNIST at fixed batches; it takes no --${flag}`);
   }
   const maxThreads = intFlag(values.threads as string | undefined, 'threads', ALL_CORES);

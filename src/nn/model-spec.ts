@@ -60,6 +60,22 @@ export function planModel(
   return { layers, classes: shapeSize(shape) };
 }
 
+/**
+ * Multiply-adds of one sample's forward pass through the layers with a kernel (convolutions and
+ * dense layers): the kernel's size times the output pixels it is applied at. A measure of a
+ * model's work that does not depend on the machine.
+ */
+export function macsPerSample(spec: ModelSpec): number {
+  let macs = 0;
+  for (const layer of planModel(spec).layers) {
+    const kernel = layer.weights.find((w) => w.name === 'kernel');
+    if (!kernel) continue;
+    const pixels = layer.outputShape.length === 3 ? layer.outputShape[0] * layer.outputShape[1] : 1;
+    macs += kernel.shape.reduce((a, b) => a * b, 1) * pixels;
+  }
+  return macs;
+}
+
 function inputShape(value: unknown, where: string): [number, number, number] {
   if (!Array.isArray(value) || value.length !== 3) fail(where, `inputShape must be [height, width, channels], got ${JSON.stringify(value)}`);
   const shape: [number, number, number] = [

@@ -4,9 +4,10 @@
 import type { Engine } from '../engine/engine.js';
 import type { ConvolutionChoice } from '../nn/layers/layer.js';
 import { Sequential } from '../nn/sequential.js';
-import type { TrainingSpec } from '../nn/spec.js';
+import type { ModelSpec, TrainingSpec } from '../nn/spec.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { median } from '../util/median.js';
+import { macsPerSample } from '../nn/model-spec.js';
 import { Random } from '../util/random.js';
 import { trainStep, type StepContext } from './loop.js';
 import { SimdnetError } from '../engine/errors.js';
@@ -52,6 +53,24 @@ export function stepper(engine: Engine, spec: TrainingSpec, split: ImageSplit, b
     cursor += batchSize;
   };
   return { context, step };
+}
+
+/**
+ * Forward multiply-adds of warm-up before a throughput is timed. Measured on this project's 2-core
+ * machines, a fresh process reaches its steady speed only after this much work: V8 tiers the
+ * kernels and the host code up, and the threaded pool settles (mlp-tuned at 2 threads ran 37-41K
+ * samples/s in its first 50 steps and 55-67K from about step 200 on). Counted in work rather
+ * than time so that every machine takes the same steps (see timeSteps).
+ */
+export const WARMUP_MACS = 4e9;
+
+/**
+ * The warm-up steps `simdnet bench` and the page take by default: enough for WARMUP_MACS of
+ * forward work (mlp 573 steps, mlp-tuned 267, cnn 45 at batch 64), at least a third of the timed
+ * steps and at least 5.
+ */
+export function defaultWarmupBatches(spec: ModelSpec, batchSize: number, batches: number): number {
+  return Math.max(5, Math.ceil(batches / 3), Math.ceil(WARMUP_MACS / (macsPerSample(spec) * batchSize)));
 }
 
 /**

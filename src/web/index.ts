@@ -16,7 +16,7 @@ import type { ImageSplit } from '../train/trainer.js';
 import type { Throughput, ThroughputOptions } from '../train/throughput.js';
 import type { BatchProgress, EpochRecord } from '../train/types.js';
 import type { EvaluateResult, FitOptions, FitResult, ModelOptions, Samples } from '../api/model.js';
-import type { BuildResult, FromWorker, InitResult, ModelFiles, Request, Results, SpecInput } from './protocol.js';
+import type { BenchmarkOptions, BuildResult, FromWorker, InitResult, ModelFiles, Request, Results, SpecInput } from './protocol.js';
 import type { ModelMetadata } from '../io/model-format.js';
 import { suiteImages, suiteThreadCounts, type MachineInfo, type SuiteProgress, type SuiteResult } from '../bench/suite.js';
 
@@ -216,15 +216,16 @@ export class WebEngine {
 
   /**
    * Training samples/s of a model: the median of `repeats` runs of `batches` full steps after a
-   * warm-up, the very code of `simdnet bench`, so page and Node compare like for like.
+   * warm-up (by default simdnet bench's: defaultWarmupBatches), the very code of `simdnet bench`,
+   * so page and Node compare like for like.
    */
   async benchmark(nameOrSpec: string | SpecInput, data: ImageSplit, options: Partial<ThroughputOptions> = {}): Promise<Throughput> {
     const spec = typeof nameOrSpec === 'string' ? modelSpec(nameOrSpec) : nameOrSpec;
     const batches = options.batches ?? 30;
-    const full: ThroughputOptions = {
+    const full: BenchmarkOptions = {
       batchSize: options.batchSize ?? 64,
       batches,
-      warmupBatches: options.warmupBatches ?? Math.max(5, Math.ceil(batches / 3)),
+      warmupBatches: options.warmupBatches,
       repeats: options.repeats ?? 5,
       seed: options.seed ?? 0,
     };

@@ -13,6 +13,8 @@ import type { MachineInfo, SuiteOptions, SuiteProgress, SuiteResult } from '../b
 
 /** A training spec, or a model spec (Adam at 0.001, constant rate); the worker checks it whole. */
 export type SpecInput = TrainingSpec | ModelSpec;
+/** A benchmark's options; without warmupBatches the worker takes simdnet bench's default for the model. */
+export type BenchmarkOptions = Omit<ThroughputOptions, 'warmupBatches'> & { warmupBatches?: number };
 
 export type Request =
   | { op: 'init'; fma: FmaChoice; threads: number; /** Where the kernel worker and the wasm files are, when not beside the worker. */ baseUrl?: string }
@@ -24,7 +26,7 @@ export type Request =
   | { op: 'setWeights'; weights: Float32Array }
   | { op: 'save'; metadata: ModelMetadata }
   | { op: 'load'; files: ModelFiles; options: ModelOptions }
-  | { op: 'benchmark'; spec: SpecInput; data: ImageSplit; options: ThroughputOptions }
+  | { op: 'benchmark'; spec: SpecInput; data: ImageSplit; options: BenchmarkOptions }
   /** The benchmark suite (src/bench/suite.ts) on engines of its own, one per thread count; streams 'suiteProgress'. */
   | { op: 'suite'; data: ImageSplit; options: SuiteOptions; machine: MachineInfo }
   | { op: 'stop' };

@@ -5,7 +5,7 @@ import { SimdnetError } from '../engine/errors.js';
 import { variantFileName, type FmaChoice, type WasmVariant } from '../engine/wasm.js';
 import { withSharedMemory } from '../engine/wasm-shared.js';
 import type { WorkerSpawner } from '../engine/thread-pool.js';
-import { measureThroughput } from '../train/throughput.js';
+import { defaultWarmupBatches, measureThroughput } from '../train/throughput.js';
 import { runSuite } from '../bench/suite.js';
 import { ResidentModel } from '../api/model.js';
 import { parseTrainingSpec } from '../nn/model-spec.js';
@@ -175,7 +175,9 @@ async function handle(id: number, request: Request): Promise<{ value: unknown; t
       if (!engine) throw new SimdnetError('the engine is not initialised');
       const spec = parseTrainingSpec(request.spec, 'model spec');
       // The code `simdnet bench` runs, on memory above the current model (released afterwards).
-      return { value: measureThroughput(engine, spec, request.data, request.options) };
+      const { options } = request;
+      const warmupBatches = options.warmupBatches ?? defaultWarmupBatches(spec, options.batchSize, options.batches);
+      return { value: measureThroughput(engine, spec, request.data, { ...options, warmupBatches }) };
     }
     case 'suite': {
       const choice = kernelChoice;

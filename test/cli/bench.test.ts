@@ -27,7 +27,16 @@ describe.skipIf(!haveBuild || !haveData)('simdnet bench --inference and --suite'
   it('bench --inference prints images/s, and --batch-size overrides the 256', async () => {
     const r = await startCli(['bench', '--inference', '--model', 'mlp', '--threads', '1', '--batches', '3', '--repeats', '1', '--batch-size', '100']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^mlp inference: \d+ images\/s \(median of 1 x 3 batches of 100; 1 thread, (FMA|plain SIMD)\), [\d.]+ ms per batch\n$/);
+    expect(r.stdout).toMatch(/^mlp inference: \d+ images\/s \(median of 1 x 3 batches of 100 after 367 warm-up batches; 1 thread, (FMA|plain SIMD)\), [\d.]+ ms per batch\n$/);
+  }, 60_000);
+
+  it('bench warms up by the model\'s work (mlp: 573 steps of batch 64) unless --warmup says otherwise, and reports it', async () => {
+    const byDefault = await startCli(['bench', '--model', 'mlp', '--threads', '1', '--batches', '2', '--repeats', '1', '--json']);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(lastLine(byDefault.stdout)).toMatchObject({ model: 'mlp', warmupBatches: 573, batchSize: 64 });
+    const chosen = await startCli(['bench', '--model', 'cnn', '--threads', '1', '--batches', '2', '--repeats', '1', '--warmup', '0']);
+    expect(chosen.code, chosen.stderr).toBe(0);
+    expect(chosen.stdout).toMatch(/^cnn: \d+ samples\/s \(median of 1 x 2 batches of 64 after 0 warm-up batches; 1 thread, (FMA|plain SIMD)\)/);
   }, 60_000);
 
   it('bench --suite --json (quick) has every section, every model and every layer pass at 1..N threads', async () => {
@@ -76,7 +85,7 @@ describe.skipIf(!haveBuild || !haveData)('simdnet bench --inference and --suite'
   it('bench --conv direct trains by the direct convolution and says so', async () => {
     const r = await startCli(['bench', '--model', 'cnn', '--threads', '1', '--batches', '2', '--repeats', '1', '--conv', 'direct']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^cnn: \d+ samples\/s \(median of 1 x 2 batches of 64; 1 thread, (FMA|plain SIMD), --conv direct\)/);
+    expect(r.stdout).toMatch(/^cnn: \d+ samples\/s \(median of 1 x 2 batches of 64 after 45 warm-up batches; 1 thread, (FMA|plain SIMD), --conv direct\)/);
     const json = lastLine((await startCli(['bench', '--model', 'cnn', '--threads', '1', '--batches', '2', '--repeats', '1', '--json'])).stdout);
     expect(json.convolution).toBe('auto');
   }, 60_000);

@@ -70,6 +70,8 @@ const usageErrors: [string, string[], RegExp][] = [
   ['study: --epochs=-2', ['study', '--epochs=-2'], /--epochs expects an integer >= 1/],
   ['evaluate without --model', ['evaluate'], /--model/],
   ['bench: unknown --model', ['bench', '--model', 'resnet'], /--model expects one of/],
+  ['bench: --warmup=-1', ['bench', '--model', 'mlp', '--warmup=-1'], /--warmup expects an integer >= 0, got '-1'/],
+  ['bench --suite with --warmup', ['bench', '--suite', '--warmup', '3'], /--suite runs the four named models on MNIST at fixed batches; it takes no --warmup/],
   ['serve: --port abc', ['serve', '--port', 'abc'], /--port/],
   ['--resume of a folder without a checkpoint', ['train', '--resume', '/nonexistent/simdnet-ckpt'], /--resume \/nonexistent\/simdnet-ckpt: no checkpoint\.bin there to continue from/],
   ['--model and --spec together', ['train', '--model', 'mlp', '--spec', 'x.json', '--dataset', 'mnist'], /--model and --spec name two models; give one/],
