@@ -370,6 +370,7 @@ function writeReadme(markdown) {
     '',
     'Reproduce: `npm run bench:training` (add `-- --readme` to rewrite this section).',
     '',
+    '',
   ].join('\n');
   const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
   const start = old.indexOf('## Training throughput');

@@ -54,7 +54,7 @@ const warmed = (name: string, batchSize: number, steps: number): StepCounts => (
 const everyModel = (counts: StepCounts): Record<string, StepCounts> => Object.fromEntries(NOTEBOOK_MODELS.map((name) => [name, counts]));
 
 /**
- * standard: about 15 s per thread count on this project's 2-core machine, each training or
+ * standard: about 19 s per thread count on this project's 2-core machine, each training or
  * inference repeat 0.2-0.3 s there on one thread, well short of the ~1,000 mlp steps after which
  * training slows; quick: one step of everything, a smoke test whose figures are rough.
  */

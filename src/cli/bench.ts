@@ -27,7 +27,7 @@ of batch 256 through the path simdnet predict and evaluate use, and prints image
 --suite runs the benchmark for comparing CPUs: GFLOP/s of every conv and dense layer pass of the
 four models (and its share of the measured multiply-add peak), and the training and inference
 throughput of all four, at 1, 2, 4, ... and N threads, on MNIST; it prints one Markdown block
-headed by a line describing the machine (about 15 s per thread count on a 2-core machine).
+headed by a line describing the machine (about 19 s per thread count on a 2-core machine).
 
 Options:
   --dataset NAME      images to train on: ${DATASET_NAMES.join(' or ')} (default mnist)

@@ -237,7 +237,7 @@ export class WebEngine {
    * The benchmark suite of `simdnet bench --suite`, the same code in the worker: GFLOP/s of every
    * conv and dense layer pass of the four models, and their training and inference throughput, at
    * 1, 2, 4, ... threads, on `data` (MNIST's training split; its first 8,192 images are used).
-   * Render the result with suiteTables or suiteMarkdown. Takes about 15 s per thread count on a
+   * Render the result with suiteTables or suiteMarkdown. Takes about 19 s per thread count on a
    * 2-core machine; the engine's model is kept.
    */
   async benchmarkSuite(data: ImageSplit, options: SuiteRunOptions = {}): Promise<SuiteResult> {
